@@ -1,0 +1,38 @@
+// Runs Ward's test suite with Node's own test runner: unit and integration tests of the server,
+// then the browser tests. `node scripts/test.js server` runs the server's tests only.
+//
+// Integration tests need a PostgreSQL superuser connection to create one database per test. With
+// DATABASE_URL set (CI sets it to the machine's PostgreSQL) they use that server; otherwise this
+// script starts Ward's embedded PostgreSQL once for the whole run and stops it at the end.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const only = process.argv[2];
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...findTests(full));
+    else if (name.endsWith('.test.ts')) out.push(full);
+  }
+  return out.sort();
+}
+
+const serverTests = findTests(path.join(root, 'server'));
+const browserTests = only === 'server' ? [] : findTests(path.join(root, 'test'));
+const files = [...serverTests, ...browserTests].map((f) => path.relative(root, f));
+
+const { withTestPostgres } = await import('./test-postgres.js');
+const status = await withTestPostgres(async (env) => {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
+  );
+  return result.status ?? 1;
+});
+process.exit(status);

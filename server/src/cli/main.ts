@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { configReference } from '../config/reference.ts';
+import type { WardConfig } from '../config/types.ts';
+import { DatabaseUnavailableError } from '../db/database.ts';
+import { runDoctor } from '../doctor/run.ts';
+import { AdminPasswordError } from '../identity/bootstrap-admin.ts';
+import { startWard } from '../main.ts';
+
+interface Command {
+  readonly summary: string;
+  run(config: () => WardConfig, args: readonly string[]): Promise<number>;
+}
+
+async function startCommand(config: () => WardConfig): Promise<number> {
+  const ward = await startWard(config());
+  let signals = 0;
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      if (signals > 1) {
+        process.stderr.write(`${signal} again: exiting without waiting\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`${signal}: finishing in-flight requests and shutting down\n`);
+      ward.stop().then(resolve, (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  start: { summary: 'run the server', run: startCommand },
+  doctor: {
+    summary: "audit this deployment against the institutions' security checklist",
+    run: (config) => runDoctor(config(), (line) => process.stdout.write(`${line}\n`)),
+  },
+  'config-reference': {
+    summary: 'print every configuration key, its default and meaning (Markdown)',
+    run: async () => {
+      process.stdout.write(configReference());
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)} ${c.summary}`);
+  return `Usage: ward <command> [--config FILE]\n\nCommands:\n${lines.join('\n')}\n\nSettings come from FILE (default ./ward.properties if present) and WARD_* environment variables.\n`;
+}
+
+/** Runs one `ward` command and returns its exit status. Errors a user can fix are one clear message. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    process.stderr.write(
+      name === undefined || name === '--help' || name === 'help'
+        ? usage()
+        : `unknown command "${name}"\n\n${usage()}`,
+    );
+    return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
+  }
+  let file: string | undefined;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({
+      args: [...rest],
+      options: { config: { type: 'string', short: 'c' } },
+      allowPositionals: true,
+      strict: false,
+    });
+    file = typeof parsed.values.config === 'string' ? parsed.values.config : undefined;
+    positionals = parsed.positionals;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const config = (): WardConfig => loadConfig({ file, env: process.env, cwd: process.cwd() });
+  try {
+    return await command.run(config, positionals);
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DatabaseUnavailableError ||
+      error instanceof AdminPasswordError
+    ) {
+      process.stderr.write(`ward ${name ?? ''}: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `ward ${name ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { WardApp } from '../http/types.ts';
+import type { WardConfig } from './types.ts';
+
+const PublicConfig = Type.Object({
+  mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
+  twoFactorAvailable: Type.Boolean(),
+  captcha: Type.Object({
+    provider: Type.Union([Type.Literal('recaptcha'), Type.Literal('none')]),
+    siteKey: Type.Optional(Type.String()),
+  }),
+});
+
+/** What the sign-in page needs to know before anyone signs in; never a secret. */
+export function registerPublicConfigRoute(app: WardApp, config: WardConfig): void {
+  const body = {
+    mode: config.mode,
+    twoFactorAvailable: config.twoFactor.featureEnabled,
+    captcha: config.recaptcha.enabled
+      ? { provider: 'recaptcha' as const, siteKey: config.recaptcha.siteKey ?? '' }
+      : { provider: 'none' as const },
+  };
+  app.get(
+    '/api/config/public',
+    { config: { public: true }, schema: { tags: ['config'], response: { 200: PublicConfig } } },
+    async () => body,
+  );
+}

@@ -1,0 +1,39 @@
+export type AppMode = 'development' | 'production';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Ward's validated configuration. Built once at start and passed to whatever needs it. */
+export interface WardConfig {
+  readonly mode: AppMode;
+  /** The properties file read, if any (for messages). */
+  readonly file: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly token: { readonly secret: string | undefined; readonly previousSecret: string | undefined };
+  readonly twoFactor: {
+    readonly featureEnabled: boolean;
+    readonly key: string | undefined;
+    readonly previousKey: string | undefined;
+  };
+  readonly recaptcha: {
+    readonly enabled: boolean;
+    readonly siteKey: string | undefined;
+    readonly secretKey: string | undefined;
+    readonly validatorUrl: string;
+  };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly tls: { readonly certificate: string; readonly key: string } | undefined;
+  };
+  readonly database: {
+    /** Owner connection; undefined means the embedded server. */
+    readonly url: string | undefined;
+    readonly runtimeUrl: string | undefined;
+    readonly runtimeRole: string;
+  };
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  /** Where each key's value came from, for `doctor` and messages: 'file:12', 'env:WARD_X', 'generated', 'default'. */
+  readonly sources: ReadonlyMap<string, string>;
+}

@@ -1,0 +1,174 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { WardConfig } from '../config/types.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
+import { migrate } from './migrate.ts';
+import {
+  applyRuntimeGrants,
+  describeCurrentRole,
+  provisionRuntimeRole,
+  runtimeRoleProblems,
+} from './runtime-role.ts';
+import type { Schema } from './schema.ts';
+
+export interface DatabaseLog {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+  error(message: string): void;
+}
+
+export interface Database {
+  /** Typed queries, through the runtime role's pool. */
+  readonly db: Kysely<Schema>;
+  readonly pool: pg.Pool;
+  /** The schema owner's connection settings, for commands that need them (doctor, audit). */
+  readonly owner: pg.ClientConfig;
+  readonly runtimeRole: string;
+  readonly embedded: boolean;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Thrown when the database cannot be reached at start; the message says what to check. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
+const EMBEDDED_DATABASE = 'ward';
+
+async function ensureEmbeddedDatabase(superuser: pg.ClientConfig): Promise<pg.ClientConfig> {
+  const client = new pg.Client(superuser);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      EMBEDDED_DATABASE,
+    ]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  return { ...superuser, database: EMBEDDED_DATABASE };
+}
+
+function describeTarget(target: pg.ClientConfig): string {
+  if (target.connectionString) {
+    const url = new URL(target.connectionString);
+    url.password = '';
+    return url.toString();
+  }
+  return `${target.user ?? ''}@${target.host ?? ''}:${target.port ?? ''}/${target.database ?? ''}`;
+}
+
+async function connectOwner(target: pg.ClientConfig): Promise<pg.Client> {
+  const client = new pg.Client({ ...target, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseUnavailableError(
+      `cannot connect to PostgreSQL at ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}. Check database.url and that the server is running.`,
+    );
+  }
+  return client;
+}
+
+function runtimeTarget(owner: pg.ClientConfig, role: string, password: string): pg.ClientConfig {
+  if (owner.connectionString) {
+    const url = new URL(owner.connectionString);
+    url.username = encodeURIComponent(role);
+    url.password = encodeURIComponent(password);
+    return { connectionString: url.toString() };
+  }
+  return { ...owner, user: role, password };
+}
+
+/**
+ * Opens Ward's database: starts the embedded server when no `database.url` is set, migrates as
+ * the owner, provisions the runtime role and its privileges, and returns a pool that connects
+ * as that role only.
+ */
+export async function openDatabase(config: WardConfig, log: DatabaseLog): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let owner: pg.ClientConfig;
+  if (config.database.url) {
+    owner = { connectionString: config.database.url };
+  } else {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    owner = await ensureEmbeddedDatabase(embedded.superuser);
+    log.info(`embedded PostgreSQL running in ${config.dataDir}`);
+  }
+
+  let runtime: pg.ClientConfig;
+  let runtimeRole: string;
+  try {
+    const ownerClient = await connectOwner(owner);
+    try {
+      const { applied } = await migrate(ownerClient);
+      if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);
+      if (config.database.runtimeUrl) {
+        runtime = { connectionString: config.database.runtimeUrl };
+        runtimeRole = decodeURIComponent(new URL(config.database.runtimeUrl).username);
+      } else {
+        runtimeRole = config.database.runtimeRole;
+        const password = await provisionRuntimeRole(ownerClient, runtimeRole);
+        runtime = runtimeTarget(owner, runtimeRole, password);
+      }
+      await applyRuntimeGrants(ownerClient, runtimeRole);
+    } finally {
+      await ownerClient.end();
+    }
+
+    const pool = new pg.Pool({
+      ...runtime,
+      max: 20,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // A connection that dies while idle (database restarted) must not crash the process; the pool
+    // replaces it on the next checkout.
+    pool.on('error', (error) => {
+      log.warn(`database connection lost: ${error.message}`);
+    });
+    const probe = await pool.connect().catch((error: unknown) => {
+      throw new DatabaseUnavailableError(
+        `cannot connect as the runtime role "${runtimeRole}": ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+    try {
+      const problems = runtimeRoleProblems(await describeCurrentRole(probe));
+      if (problems.length > 0) {
+        const message = `the runtime database role has more than data access: ${problems.join('; ')}`;
+        if (config.mode === 'production')
+          throw new DatabaseUnavailableError(`${message}. Fix the role (README, "Database roles").`);
+        log.warn(message);
+      }
+    } finally {
+      probe.release();
+    }
+
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      pool,
+      owner,
+      runtimeRole,
+      embedded: embedded !== undefined,
+      ping: async () => {
+        try {
+          await pool.query('SELECT 1');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      close: async () => {
+        await db.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import Fastify from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyServerOptions } from 'fastify';
+import type { WardConfig } from '../config/types.ts';
+import { registerPublicConfigRoute } from '../config/public-routes.ts';
+import type { Database } from '../db/database.ts';
+import { registerHealthRoutes } from '../health/routes.ts';
+import { registerWebApp } from '../web/routes.ts';
+import { registerErrorHandling } from './errors.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { readTlsFiles, TLS_SETTINGS } from './tls.ts';
+import type { WardApp } from './types.ts';
+
+export interface AppDeps {
+  readonly config: WardConfig;
+  readonly database: Database;
+  /** Fastify logger settings; tests pass `false`. */
+  readonly logger: FastifyServerOptions['logger'];
+  /** Folder of the built web app (tests may point elsewhere). */
+  readonly webDist?: string;
+}
+
+/** Paths in logged objects that may hold a secret; pino replaces their values. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.code',
+  '*.secret',
+  '*.token',
+  '*.captcha',
+];
+
+/** Assembles Ward's HTTP application: cross-cutting plugins at the edge, then each feature's routes. */
+export async function buildApp(deps: AppDeps): Promise<WardApp> {
+  const { config, database } = deps;
+  const tls = config.server.tls;
+  const https = tls ? { ...TLS_SETTINGS, ...readTlsFiles(tls) } : null;
+  const app = Fastify({
+    logger: deps.logger,
+    ...(https ? { https } : {}),
+    trustProxy: false,
+    bodyLimit: 1_048_576,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  registerSecurityHeaders(app, {
+    hsts: config.mode === 'production' && tls !== undefined,
+    captchaOrigins: config.recaptcha.enabled ? ['https://www.google.com', 'https://www.gstatic.com'] : [],
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Ward API', version: '0.1.0', description: 'Clinical records with access security.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: '__Host-ward_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+
+  registerHealthRoutes(app, { databaseReachable: () => database.ping() });
+  registerPublicConfigRoute(app, config);
+  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await registerWebApp(app, deps.webDist);
+  return app;
+}

@@ -1,0 +1,112 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/**
+ * Every error code Ward's API can answer with, and its HTTP status: the one list clients can rely
+ * on. Codes are stable; messages are for people and may improve.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_rejected: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
+  internal_error: 500,
+  database_unavailable: 503,
+  shutting_down: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An error a route or service raises on purpose; the handler turns it into `{error: {code, message}}`. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.headers = headers;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+// Connection-level failures from `pg` and PostgreSQL's own "cannot serve now" classes.
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = (error as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
+  );
+}
+
+function classify(error: FastifyError | ApiError): { status: number; code: ErrorCode; message: string } {
+  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: 'The database is not reachable right now; try again shortly.',
+    };
+  }
+  if (error.validation) return { status: 400, code: 'validation_failed', message: error.message };
+  const status = error.statusCode ?? 500;
+  if (status === 413) return { status, code: 'payload_too_large', message: 'The request body is too large.' };
+  if (status === 415)
+    return { status, code: 'unsupported_media_type', message: 'Send the body as application/json.' };
+  if (status === 429) return { status, code: 'too_many_requests', message: error.message };
+  if (status >= 400 && status < 500) return { status, code: 'bad_request', message: error.message };
+  return {
+    status: 500,
+    code: 'internal_error',
+    message: 'Something went wrong on the server; it has been logged.',
+  };
+}
+
+/** Installs the one error handler and the 404 handler. A 5xx never shows internals. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const { status, code, message } = classify(error);
+    if (status >= 500) request.log.error({ err: error, code }, 'request failed');
+    else request.log.info({ code, status }, 'request rejected');
+    if (error instanceof ApiError) void reply.headers(error.headers);
+    if (code === 'database_unavailable') void reply.header('retry-after', '5');
+    const body: ErrorBody = { error: { code, message } };
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: {
+        code: 'not_found',
+        message: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      },
+    };
+    return reply.status(404).send(body);
+  });
+}

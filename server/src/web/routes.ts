@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { ApiError } from '../http/errors.ts';
+import type { WardApp } from '../http/types.ts';
+
+export const WEB_DIST = path.resolve(import.meta.dirname, '../../../web/dist');
+
+/**
+ * Serves the built web app on the same port as the API. Unknown paths outside `/api` get the
+ * app's index.html so client-side routes survive a reload.
+ */
+export async function registerWebApp(app: WardApp, dist: string = WEB_DIST): Promise<boolean> {
+  if (!existsSync(path.join(dist, 'index.html'))) {
+    app.log.warn(`web app not built (${dist} is missing): run \`npm run build:web\``);
+    return false;
+  }
+  await app.register(fastifyStatic, {
+    root: dist,
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: false,
+    // Vite names assets by content hash, so they never change; the page itself must be revalidated.
+    setHeaders: (reply, filePath) => {
+      void reply.header(
+        'cache-control',
+        filePath.includes(`${path.sep}assets${path.sep}`)
+          ? 'public, max-age=31536000, immutable'
+          : 'no-cache',
+      );
+    },
+  });
+  app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
+    if (request.url.startsWith('/api/')) {
+      throw new ApiError('not_found', `No route for GET ${request.url.split('?')[0] ?? ''}`);
+    }
+    void reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html');
+  });
+  return true;
+}
