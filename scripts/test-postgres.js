@@ -17,9 +17,12 @@ export async function withTestPostgres(run) {
   const quiet = { debug: () => {}, warn: (m) => console.warn(m) };
   const server = await startEmbeddedPostgres(dir, quiet);
   const s = server.superuser;
-  const url = `postgresql://${s.user}:${encodeURIComponent(s.password)}@${
-    String(s.host).startsWith('/') ? '' : `${s.host}:${s.port}`
-  }/postgres${String(s.host).startsWith('/') ? `?host=${encodeURIComponent(s.host)}&port=${s.port}` : ''}`;
+  // A Unix socket goes in the `host` query parameter (pg reads it there), with a placeholder host
+  // so that the URL stays parseable by WHATWG URL.
+  const socket = String(s.host).startsWith('/');
+  const url = socket
+    ? `postgresql://${s.user}:${encodeURIComponent(s.password)}@localhost/postgres?host=${encodeURIComponent(s.host)}&port=${s.port}`
+    : `postgresql://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/postgres`;
   console.log(`integration tests use an embedded PostgreSQL in ${dir}`);
   try {
     return await run({ TEST_DATABASE_URL: url });

@@ -103,6 +103,22 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Where reCAPTCHA tokens are verified; point it at a local fake verifier in tests.',
   }),
   spec({
+    key: 'captcha.provider',
+    kind: 'enum',
+    values: ['recaptcha', 'altcha', 'none'],
+    defaultText: '`recaptcha` when google.recaptcha.enable=true, else `none`',
+    description:
+      'Sign-in captcha: Google reCAPTCHA v2, a self-hosted ALTCHA proof of work (no traffic to Google), or none.',
+  }),
+  spec({
+    key: 'captcha.when',
+    kind: 'enum',
+    values: ['always', 'after-failures'],
+    defaultText: 'after-failures',
+    description:
+      'Ask for the captcha at every sign-in, or only after 3 failed attempts for the account or address.',
+  }),
+  spec({
     key: 'server.host',
     kind: 'host',
     defaultText: '127.0.0.1 (development) / 0.0.0.0 (production)',

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Properties } from 'properties-file/parser';
+import { Properties, type PropertyNode } from 'properties-file/parser';
 import { KEY_BY_NAME, KEYS, type KeySpec } from './keys.ts';
 import type { AppMode, LogLevel, WardConfig } from './types.ts';
 
@@ -24,6 +24,8 @@ export interface LoadOptions {
 interface RawValue {
   readonly value: string;
   readonly source: string;
+  /** The name it was set under (a key, an alias or an environment variable). */
+  readonly key: string;
 }
 
 const EXPECTED: Record<KeySpec['kind'], string> = {
@@ -38,10 +40,10 @@ const EXPECTED: Record<KeySpec['kind'], string> = {
   duration: 'a duration',
 };
 
-function closestKey(name: string): string | undefined {
+function closestName(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of KEY_BY_NAME.keys()) {
+  for (const candidate of candidates) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;
@@ -65,8 +67,46 @@ function editDistance(a: string, b: string): number {
 }
 
 function unknownKeyMessage(where: string, name: string): string {
-  const suggestion = closestKey(name);
+  const suggestion = closestName(name, KEY_BY_NAME.keys());
   return `${where}: unknown key "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; see \`ward config-reference\` for every key`;
+}
+
+// One backslash escape: `\uXXXX`, any other escaped character, or a backslash ending the line.
+const ESCAPE = /\\(u[0-9A-Fa-f]{4}|[\s\S]|$)/g;
+
+/**
+ * The parser stops at the first malformed `\uXXXX` escape without saying where. This finds the
+ * lines that hold one and repairs them (drops the backslash), so the rest of the file can still be
+ * checked and every problem reported at once.
+ */
+function repairUnicodeEscapes(content: string): { readonly lines: number[]; readonly repaired: string } {
+  const lines: number[] = [];
+  const repaired = content.split(/\r\n|\r|\n/).map((line, index) => {
+    if (/^[ \t\f]*[#!]/.test(line)) return line; // comments are never unescaped
+    const fixed = line.replace(ESCAPE, (escape, escaped: string) => (escaped === 'u' ? 'u' : escape));
+    if (fixed !== line) lines.push(index + 1);
+    return fixed;
+  });
+  return { lines, repaired: repaired.join('\n') };
+}
+
+function parseProperties(content: string, base: string, problems: string[]): PropertyNode[] {
+  try {
+    return new Properties(content).getProperties();
+  } catch {
+    const { lines, repaired } = repairUnicodeEscapes(content);
+    const fix = 'write \\uXXXX with exactly four hexadecimal digits, or \\\\ for a literal backslash';
+    if (lines.length === 0) {
+      problems.push(`${base}: malformed \\u escape: ${fix}`);
+      return [];
+    }
+    for (const line of lines) problems.push(`${base} line ${line}: malformed \\u escape: ${fix}`);
+    try {
+      return new Properties(repaired).getProperties();
+    } catch {
+      return [];
+    }
+  }
 }
 
 function readFileValues(file: string, problems: string[]): Map<KeySpec, RawValue> {
@@ -75,11 +115,18 @@ function readFileValues(file: string, problems: string[]): Map<KeySpec, RawValue
   try {
     content = readFileSync(file, 'utf8');
   } catch (error) {
-    problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file; check the path given with --config'
+        : code === 'EACCES'
+          ? 'permission denied; Ward must be able to read it'
+          : (code ?? 'error');
+    problems.push(`${file}: cannot be read (${reason})`);
     return values;
   }
   const base = path.basename(file);
-  for (const node of new Properties(content).getProperties()) {
+  for (const node of parseProperties(content, base, problems)) {
     const where = `${base} line ${node.startingLineNumber}`;
     if (node.separatorChar === undefined && node.value === '') {
       problems.push(`${where}: "${node.key}" is not of the form key=value`);
@@ -92,12 +139,13 @@ function readFileValues(file: string, problems: string[]): Map<KeySpec, RawValue
     }
     const earlier = values.get(keySpec);
     if (earlier) {
+      const alias = node.key === earlier.key ? '' : ` (both name the setting ${keySpec.key})`;
       problems.push(
-        `${where}: "${node.key}" is set again (first set at ${earlier.source}); a key may be set only once`,
+        `${where}: "${node.key}" is set again (first set as "${earlier.key}" at ${earlier.source})${alias}; a key may be set only once`,
       );
       continue;
     }
-    values.set(keySpec, { value: node.value.trim(), source: where });
+    values.set(keySpec, { value: node.value.trim(), source: where, key: node.key });
   }
   return values;
 }
@@ -110,12 +158,16 @@ function readEnvValues(env: LoadOptions['env'], problems: string[]): Map<KeySpec
       known.add(name);
       const value = env[name];
       if (value === undefined || value === '') continue;
-      if (!values.has(keySpec)) values.set(keySpec, { value: value.trim(), source: `environment ${name}` });
+      if (!values.has(keySpec))
+        values.set(keySpec, { value: value.trim(), source: `environment ${name}`, key: name });
     }
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith('WARD_') && !known.has(name)) {
-      problems.push(`environment variable ${name}: not a Ward setting; see \`ward config-reference\``);
+      const suggestion = closestName(name, known);
+      problems.push(
+        `environment variable ${name}: not a Ward setting${suggestion ? ` (did you mean ${suggestion}?)` : ''}; see \`ward config-reference\``,
+      );
     }
   }
   return values;
@@ -198,6 +250,11 @@ export function loadConfig(options: LoadOptions): WardConfig {
       }
     }
   }
+  if (get('captcha.provider') === 'recaptcha' && !recaptchaEnabled) {
+    problems.push(
+      'captcha.provider=recaptcha needs google.recaptcha.enable=true and its site and secret keys',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const sources = new Map<string, string>();
@@ -218,6 +275,11 @@ export function loadConfig(options: LoadOptions): WardConfig {
       secretKey: get('google.recaptcha.secret.key'),
       validatorUrl:
         get('google.recaptcha.validator.url') ?? 'https://www.google.com/recaptcha/api/siteverify',
+    },
+    captcha: {
+      provider: (get('captcha.provider') ??
+        (recaptchaEnabled ? 'recaptcha' : 'none')) as WardConfig['captcha']['provider'],
+      when: (get('captcha.when') ?? 'after-failures') as WardConfig['captcha']['when'],
     },
     server: {
       host,

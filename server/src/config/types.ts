@@ -20,6 +20,10 @@ export interface WardConfig {
     readonly secretKey: string | undefined;
     readonly validatorUrl: string;
   };
+  readonly captcha: {
+    readonly provider: 'recaptcha' | 'altcha' | 'none';
+    readonly when: 'always' | 'after-failures';
+  };
   readonly server: {
     readonly host: string;
     readonly port: number;
@@ -34,6 +38,9 @@ export interface WardConfig {
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
-  /** Where each key's value came from, for `doctor` and messages: 'file:12', 'env:WARD_X', 'generated', 'default'. */
+  /**
+   * Where each set key's value came from, for `doctor` and messages: 'ward.properties line 12',
+   * 'environment WARD_X' or 'generated (development)'. Keys left at their default are absent.
+   */
   readonly sources: ReadonlyMap<string, string>;
 }

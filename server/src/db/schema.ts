@@ -21,9 +21,105 @@ export interface UsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  password_changed_at: Date | null;
+  must_change_password: Generated<boolean>;
+}
+
+export interface InstitutionsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  two_factor_enabled: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface SecurityLevelsTable {
+  institution_id: string;
+  id: string;
+  name: string;
+  min_length: number;
+  history_count: number;
+  max_age_days: number;
+  require_second_factor: boolean;
+  idle_timeout_minutes: number;
+  absolute_timeout_minutes: number;
+  composition_required: Generated<boolean>;
+  version: Generated<number>;
+}
+
+export interface MembershipsTable {
+  institution_id: string;
+  user_id: string;
+  roles: string[];
+  security_level_id: string;
+  disabled_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface PasswordHistoryTable {
+  user_id: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export interface PasswordTokensTable {
+  token_hash: Buffer;
+  user_id: string;
+  purpose: 'set' | 'reset';
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface SignInAttemptsTable {
+  id: string;
+  at: Timestamp;
+  username: string;
+  user_id: string | null;
+  ip: string;
+  user_agent: string;
+  outcome: string;
+}
+
+export interface ThrottleCountersTable {
+  key: string;
+  consecutive_failures: Generated<number>;
+  locked_until: Date | null;
+  window_started_at: Timestamp;
+  window_count: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export type SessionState = 'active' | 'password_change_required' | 'second_factor_enrolment_required';
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: Buffer;
+  user_id: string;
+  state: SessionState;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  idle_timeout_seconds: number;
+  expires_at: Date;
+  ip: string;
+  user_agent: string;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
 }
 
 export interface Schema {
   'ward.deployment_settings': DeploymentSettingsTable;
   'ward.users': UsersTable;
+  'ward.institutions': InstitutionsTable;
+  'ward.security_levels': SecurityLevelsTable;
+  'ward.memberships': MembershipsTable;
+  'ward.password_history': PasswordHistoryTable;
+  'ward.password_tokens': PasswordTokensTable;
+  'ward.sign_in_attempts': SignInAttemptsTable;
+  'ward.throttle_counters': ThrottleCountersTable;
+  'ward.sessions': SessionsTable;
 }

@@ -1,11 +1,16 @@
 import Fastify from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyServerOptions } from 'fastify';
 import type { WardConfig } from '../config/types.ts';
 import { registerPublicConfigRoute } from '../config/public-routes.ts';
 import type { Database } from '../db/database.ts';
+import { registerAccountRoutes } from '../account/routes.ts';
+import { registerSessionCheck } from '../auth/sessions/http.ts';
+import { registerSignInRoutes } from '../auth/sign-in/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
+import { createServices } from '../services.ts';
 import { registerWebApp } from '../web/routes.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -55,6 +60,11 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
     hsts: config.mode === 'production' && tls !== undefined,
     captchaOrigins: config.recaptcha.enabled ? ['https://www.google.com', 'https://www.gstatic.com'] : [],
   });
+  await app.register(fastifyCookie);
+  const services = createServices(config, database);
+  app.addHook('onClose', async () => {
+    await services.close();
+  });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Ward API', version: '0.1.0', description: 'Clinical records with access security.' },
@@ -67,8 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
     },
   });
 
+  registerSessionCheck(app, services.sessions, services.cookie);
   registerHealthRoutes(app, { databaseReachable: () => database.ping() });
-  registerPublicConfigRoute(app, config);
+  registerPublicConfigRoute(app, config, services.captcha);
+  registerSignInRoutes(app, services);
+  registerAccountRoutes(app, { ...services, db: database.db });
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await registerWebApp(app, deps.webDist);
   return app;

@@ -8,6 +8,13 @@ export const ERROR_STATUS = {
   bad_request: 400,
   validation_failed: 400,
   unauthenticated: 401,
+  invalid_credentials: 401,
+  captcha_required: 400,
+  captcha_invalid: 400,
+  password_rejected: 400,
+  invalid_token: 400,
+  password_change_required: 403,
+  second_factor_enrolment_required: 403,
   forbidden: 403,
   csrf_rejected: 403,
   not_found: 404,
@@ -19,6 +26,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   database_unavailable: 503,
   shutting_down: 503,
+  captcha_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -28,17 +36,20 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+  /** Structured detail a client can act on (e.g. why a password was rejected). Never a secret. */
+  readonly details: unknown;
+  constructor(code: ErrorCode, message: string, options: { headers?: Record<string, string>; details?: unknown } = {}) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = ERROR_STATUS[code];
-    this.headers = headers;
+    this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; details?: unknown };
 }
 
 // Connection-level failures from `pg` and PostgreSQL's own "cannot serve now" classes.
@@ -98,6 +109,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof ApiError) void reply.headers(error.headers);
     if (code === 'database_unavailable') void reply.header('retry-after', '5');
     const body: ErrorBody = { error: { code, message } };
+    if (error instanceof ApiError && error.details !== undefined) body.error.details = error.details;
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import { normalizePassword } from './normalize.ts';
+
+/**
+ * Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). The native hashing runs on
+ * libuv's thread pool, so a hash or verify does not block the event loop; concurrent ones queue for its
+ * threads (UV_THREADPOOL_SIZE, 4 by default).
+ */
+export const ARGON2_PARAMS = Object.freeze({
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
+/** A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) of the NFKC-normalised password, random salt. */
+export async function hashPassword(password: string): Promise<string> {
+  return argon2.hash(normalizePassword(password), { ...ARGON2_PARAMS });
+}
+
+/**
+ * Whether `password` matches `hash` (any argon2 variant and parameters, so old hashes keep working).
+ * A stored value that is not a PHC string is a data fault, not a wrong password: it throws.
+ */
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  return argon2.verify(hash, normalizePassword(password));
+}
+
+/** Whether `hash` was made with anything other than argon2id and `ARGON2_PARAMS`; rehash after a good login. */
+export function needsRehash(hash: string): boolean {
+  if (!hash.startsWith('$argon2id$')) return true;
+  try {
+    return argon2.needsRehash(hash, ARGON2_PARAMS);
+  } catch {
+    return true;
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Does the work of one real verification and always answers false. Sign-in calls it when the user
+ * name does not exist, so that the response time does not tell an attacker which names do. The dummy
+ * hash is made on first use from random bytes nobody knows; making it costs what a verification
+ * does, so that first call takes no longer than the later ones.
+ */
+export async function dummyVerify(password: string): Promise<false> {
+  try {
+    if (dummyHash === undefined) {
+      dummyHash = hashPassword(randomBytes(32).toString('base64url'));
+      await dummyHash;
+    } else {
+      await verifyPassword(await dummyHash, password);
+    }
+  } catch (error) {
+    dummyHash = undefined;
+    throw error;
+  }
+  return false;
+}

@@ -1,0 +1,195 @@
+import { sql, type Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import type { Schema, SessionState } from '../../db/schema.ts';
+import { issueSessionToken, verifySessionToken } from './token.ts';
+
+/** Who is making a request, as established by the one session check. */
+export interface AuthContext {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly isSystemAdmin: boolean;
+  readonly state: SessionState;
+  readonly createdAt: Date;
+}
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly expiresAt: Date;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+export interface StartSession {
+  readonly userId: string;
+  readonly state: SessionState;
+  readonly idleTimeoutMinutes: number;
+  readonly absoluteTimeoutMinutes: number;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+export type RevocationReason =
+  | 'logout'
+  | 'revoked_by_user'
+  | 'signed_out_everywhere'
+  | 'password_changed'
+  | 'password_reset'
+  | 'user_disabled'
+  | 'idle'
+  | 'expired';
+
+// Writing last_seen_at on every request would turn every read into a write; once every 30 s keeps
+// idle expiry accurate to that margin.
+const TOUCH_AFTER_SECONDS = 30;
+
+/**
+ * Server-side sessions: the one place that issues, checks and revokes them. Every check reads the
+ * database, so a revocation on any node takes effect on every node at the next request.
+ */
+export class SessionService {
+  readonly #db: Kysely<Schema>;
+  readonly #signingKeys: readonly string[];
+
+  constructor(db: Kysely<Schema>, signingKey: string, previousSigningKey?: string) {
+    this.#db = db;
+    this.#signingKeys = previousSigningKey ? [signingKey, previousSigningKey] : [signingKey];
+  }
+
+  /** Starts a new session (a fresh random id at every sign-in) and returns its token. */
+  async start(
+    input: StartSession,
+    db: Kysely<Schema> = this.#db,
+  ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+    const signingKey = this.#signingKeys[0] ?? '';
+    const { token, secretHash } = issueSessionToken(signingKey);
+    const id = uuidv7();
+    const row = await db
+      .insertInto('ward.sessions')
+      .values({
+        id,
+        secret_hash: secretHash,
+        user_id: input.userId,
+        state: input.state,
+        idle_timeout_seconds: input.idleTimeoutMinutes * 60,
+        expires_at: sql<Date>`now() + make_interval(mins => ${input.absoluteTimeoutMinutes})`,
+        ip: input.ip,
+        user_agent: input.userAgent.slice(0, 512),
+      })
+      .returning('expires_at')
+      .executeTakeFirstOrThrow();
+    return { token, sessionId: id, expiresAt: row.expires_at };
+  }
+
+  /** The session a token stands for, if it is genuine, not revoked, not idle too long and not expired. */
+  async authenticate(token: string): Promise<AuthContext | undefined> {
+    const secretHash = verifySessionToken(token, this.#signingKeys);
+    if (!secretHash) return undefined;
+    const row = await this.#db
+      .selectFrom('ward.sessions as s')
+      .innerJoin('ward.users as u', 'u.id', 's.user_id')
+      .select([
+        's.id',
+        's.user_id',
+        's.state',
+        's.created_at',
+        'u.username',
+        'u.display_name',
+        'u.is_system_admin',
+        'u.disabled_at',
+        sql<boolean>`s.expires_at <= now()`.as('expired'),
+        sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
+        sql<boolean>`s.last_seen_at + make_interval(secs => ${TOUCH_AFTER_SECONDS}) <= now()`.as('stale'),
+      ])
+      .where('s.secret_hash', '=', secretHash)
+      .where('s.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.disabled_at !== null) {
+      await this.revoke(row.id, 'user_disabled');
+      return undefined;
+    }
+    if (row.expired || row.idle) {
+      await this.revoke(row.id, row.expired ? 'expired' : 'idle');
+      return undefined;
+    }
+    if (row.stale) {
+      await this.#db
+        .updateTable('ward.sessions')
+        .set({ last_seen_at: sql`now()` })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return {
+      sessionId: row.id,
+      userId: row.user_id,
+      username: row.username,
+      displayName: row.display_name,
+      isSystemAdmin: row.is_system_admin,
+      state: row.state,
+      createdAt: row.created_at,
+    };
+  }
+
+  async setState(sessionId: string, state: SessionState, db: Kysely<Schema> = this.#db): Promise<void> {
+    await db.updateTable('ward.sessions').set({ state }).where('id', '=', sessionId).execute();
+  }
+
+  /** Revokes one session; with `userId`, only if it belongs to that user. Returns whether one was revoked. */
+  async revoke(
+    sessionId: string,
+    reason: RevocationReason,
+    userId?: string,
+    db: Kysely<Schema> = this.#db,
+  ): Promise<boolean> {
+    let query = db
+      .updateTable('ward.sessions')
+      .set({ revoked_at: sql`now()`, revoked_reason: reason })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null);
+    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Revokes every session of a user, except `keepSessionId` when given. Returns how many. */
+  async revokeAllOfUser(
+    userId: string,
+    reason: RevocationReason,
+    keepSessionId?: string,
+    db: Kysely<Schema> = this.#db,
+  ): Promise<number> {
+    let query = db
+      .updateTable('ward.sessions')
+      .set({ revoked_at: sql`now()`, revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
+    if (keepSessionId !== undefined) query = query.where('id', '<>', keepSessionId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** The user's live sessions, most recent first. */
+  async listOfUser(userId: string): Promise<SessionSummary[]> {
+    const rows = await this.#db
+      .selectFrom('ward.sessions')
+      .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .where(sql<boolean>`last_seen_at + make_interval(secs => idle_timeout_seconds) > now()`)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      expiresAt: r.expires_at,
+      ip: r.ip,
+      userAgent: r.user_agent,
+    }));
+  }
+}

@@ -1,0 +1,21 @@
+/** Consecutive failures an account may have before backoff starts. */
+export const FREE_FAILURES = 5;
+/** NIST SP 800-63B: no more than 100 consecutive failures may pass. */
+export const MAX_CONSECUTIVE_FAILURES = 100;
+const FIRST_LOCK_SECONDS = 60;
+const LONGEST_LOCK_SECONDS = 15 * 60;
+
+/** Failures from one IP address within one window before it is answered with 429. */
+export const IP_FAILURE_CEILING = 100;
+export const IP_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * How long an account (or device) stays locked after its n-th consecutive failure: nothing for
+ * the first five, then 1 minute doubling to at most 15 minutes. From the 100th on, it stays locked
+ * until a password reset or a sign-in from a device the user signed in from before.
+ */
+export function lockSecondsAfter(consecutiveFailures: number): number {
+  if (consecutiveFailures < FREE_FAILURES) return 0;
+  if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) return Number.POSITIVE_INFINITY;
+  return Math.min(LONGEST_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** (consecutiveFailures - FREE_FAILURES));
+}

@@ -1,0 +1,84 @@
+import { createHmac } from 'node:crypto';
+import { PasswordService } from './account/password-service.ts';
+import { createCaptchaService, type CaptchaService } from './auth/captcha/index.ts';
+import { loadBundledBlocklist } from './auth/passwords/index.ts';
+import { sessionCookieFor, type SessionCookie } from './auth/sessions/http.ts';
+import { SessionService } from './auth/sessions/service.ts';
+import { SignInService } from './auth/sign-in/service.ts';
+import { PostgresThrottleStore } from './auth/throttle/postgres-store.ts';
+import { RedisThrottleStore } from './auth/throttle/redis-store.ts';
+import type { ThrottleStore } from './auth/throttle/store.ts';
+import type { WardConfig } from './config/types.ts';
+import type { Database } from './db/database.ts';
+
+/** Ward's domain services, built once at start from the configuration and handed to the routes. */
+export interface Services {
+  readonly config: WardConfig;
+  readonly database: Database;
+  readonly sessions: SessionService;
+  readonly throttle: ThrottleStore;
+  readonly captcha: CaptchaService;
+  readonly signIn: SignInService;
+  readonly passwords: PasswordService;
+  readonly cookie: SessionCookie;
+  close(): Promise<void>;
+}
+
+function required(value: string | undefined, key: string): string {
+  if (value === undefined) throw new Error(`${key} is not set`);
+  return value;
+}
+
+/** A key for one purpose derived from `token.secret`, so no two uses share a key. */
+function derivedKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(`ward:${purpose}`).digest('base64url');
+}
+
+export function createServices(config: WardConfig, database: Database): Services {
+  const tokenSecret = required(config.token.secret, 'token.secret');
+  const previous = config.token.previousSecret;
+  const db = database.db;
+  // Loaded now so that no sign-in pays for reading the list.
+  loadBundledBlocklist();
+  const sessions = new SessionService(
+    db,
+    derivedKey(tokenSecret, 'session'),
+    previous && derivedKey(previous, 'session'),
+  );
+  const throttle: ThrottleStore = config.redisUrl
+    ? new RedisThrottleStore(config.redisUrl)
+    : new PostgresThrottleStore(db);
+  const captcha = createCaptchaService({
+    provider: config.captcha.provider,
+    when: config.captcha.when,
+    ...(config.captcha.provider === 'recaptcha'
+      ? {
+          recaptcha: {
+            siteKey: required(config.recaptcha.siteKey, 'google.recaptcha.site.key'),
+            secretKey: required(config.recaptcha.secretKey, 'google.recaptcha.secret.key'),
+            validatorUrl: config.recaptcha.validatorUrl,
+          },
+        }
+      : {}),
+    ...(config.captcha.provider === 'altcha'
+      ? { altcha: { hmacKey: derivedKey(tokenSecret, 'altcha') } }
+      : {}),
+  });
+  const deviceKeys = [
+    derivedKey(tokenSecret, 'device'),
+    ...(previous ? [derivedKey(previous, 'device')] : []),
+  ];
+  const signIn = new SignInService({ db, throttle, captcha, sessions, deviceKeys });
+  const passwords = new PasswordService({ db, sessions, throttle, hasSecondFactor: async () => false });
+  return {
+    config,
+    database,
+    sessions,
+    throttle,
+    captcha,
+    signIn,
+    passwords,
+    cookie: sessionCookieFor(config.server.tls !== undefined),
+    close: () => throttle.close(),
+  };
+}
