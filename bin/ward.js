@@ -5,4 +5,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../server/src/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const status = await runCli(process.argv.slice(2));
+// Exit explicitly: a dependency's exit hook would otherwise turn every status into 0.
+process.exit(status);

@@ -26,12 +26,19 @@ const serverTests = findTests(path.join(root, 'server'));
 const browserTests = only === 'server' ? [] : findTests(path.join(root, 'test'));
 const files = [...serverTests, ...browserTests].map((f) => path.relative(root, f));
 
+function withoutDatabaseUrl(environment) {
+  const copy = { ...environment };
+  delete copy.DATABASE_URL;
+  return copy;
+}
+
 const { withTestPostgres } = await import('./test-postgres.js');
 const status = await withTestPostgres(async (env) => {
   const result = spawnSync(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
+    // DATABASE_URL is Ward's own setting too: keep it from reaching the Wards that tests start.
+    { cwd: root, stdio: 'inherit', env: { ...withoutDatabaseUrl(process.env), ...env } },
   );
   return result.status ?? 1;
 });

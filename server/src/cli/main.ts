@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { WardConfig } from '../config/types.ts';
@@ -6,6 +5,11 @@ import { DatabaseUnavailableError } from '../db/database.ts';
 import { runDoctor } from '../doctor/run.ts';
 import { AdminPasswordError } from '../identity/bootstrap-admin.ts';
 import { startWard } from '../main.ts';
+import { createInstitutionCommand, createUserCommand, resetPasswordCommand, UsageError } from './identity-commands.ts';
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 interface Command {
   readonly summary: string;
@@ -40,6 +44,18 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "audit this deployment against the institutions' security checklist",
     run: (config) => runDoctor(config(), (line) => process.stdout.write(`${line}\n`)),
   },
+  'create-institution': {
+    summary: 'create an institution (--name, --time-zone, [--two-factor])',
+    run: (config, args) => createInstitutionCommand(config(), args, print),
+  },
+  'create-user': {
+    summary: 'create a user and print their one-time set-password link',
+    run: (config, args) => createUserCommand(config(), args, print),
+  },
+  'reset-password': {
+    summary: "print a one-time link to reset a user's password (--username)",
+    run: (config, args) => resetPasswordCommand(config(), args, print),
+  },
   'config-reference': {
     summary: 'print every configuration key, its default and meaning (Markdown)',
     run: async () => {
@@ -48,6 +64,25 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
 };
+
+/** Takes `--config FILE` (or `-c FILE`, `--config=FILE`) out of the arguments; the rest belong to the command. */
+function splitConfigOption(argv: readonly string[]): { file: string | undefined; args: string[]; problem?: string } {
+  const args: string[] = [];
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--config' || arg === '-c') {
+      file = argv[i + 1];
+      if (file === undefined || file.startsWith('-')) return { file, args, problem: `${arg} needs a file path` };
+      i++;
+    } else if (arg.startsWith('--config=')) {
+      file = arg.slice('--config='.length);
+    } else {
+      args.push(arg);
+    }
+  }
+  return { file, args };
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)} ${c.summary}`);
@@ -66,25 +101,19 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     );
     return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
   }
-  let file: string | undefined;
-  let positionals: string[];
-  try {
-    const parsed = parseArgs({
-      args: [...rest],
-      options: { config: { type: 'string', short: 'c' } },
-      allowPositionals: true,
-      strict: false,
-    });
-    file = typeof parsed.values.config === 'string' ? parsed.values.config : undefined;
-    positionals = parsed.positionals;
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  const { file, args, problem } = splitConfigOption(rest);
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
     return 2;
   }
   const config = (): WardConfig => loadConfig({ file, env: process.env, cwd: process.cwd() });
   try {
-    return await command.run(config, positionals);
+    return await command.run(config, args);
   } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`ward ${name ?? ''}: ${error.message}\n`);
+      return 2;
+    }
     if (
       error instanceof ConfigError ||
       error instanceof DatabaseUnavailableError ||

@@ -131,6 +131,13 @@ export const KEYS: readonly KeySpec[] = [
     description: 'The one port that serves both the API and the web UI (0 = any free port).',
   }),
   spec({
+    key: 'server.public.url',
+    kind: 'url',
+    defaultText: '(derived from server.host and server.port)',
+    description:
+      'The address people type to reach Ward (e.g. `https://ward.hospital.example`), used in set-password and reset links.',
+  }),
+  spec({
     key: 'server.ssl.certificate',
     kind: 'path',
     defaultText: '(none)',
@@ -169,7 +176,7 @@ export const KEYS: readonly KeySpec[] = [
     kind: 'url',
     envAliases: ['REDIS_URL'],
     defaultText: '(none: PostgreSQL does the job)',
-    description: 'Optional Redis for throttling counters and session-revocation fan-out.',
+    description: 'Optional Redis that holds the sign-in throttling counters shared by every node.',
   }),
   spec({
     key: 'data.dir',

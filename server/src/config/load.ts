@@ -240,6 +240,7 @@ export function loadConfig(options: LoadOptions): WardConfig {
       `server.host=${host}: development mode listens on loopback only (127.0.0.1 or ::1); set app.mode=production to serve a network`,
     );
   }
+  const port = Number(get('server.port') ?? (mode === 'production' ? 8443 : 8080));
   const recaptchaEnabled = get('google.recaptcha.enable') === 'true';
   if (recaptchaEnabled) {
     for (const key of ['google.recaptcha.site.key', 'google.recaptcha.secret.key']) {
@@ -283,7 +284,10 @@ export function loadConfig(options: LoadOptions): WardConfig {
     },
     server: {
       host,
-      port: Number(get('server.port') ?? (mode === 'production' ? 8443 : 8080)),
+      port,
+      publicUrl:
+        get('server.public.url') ??
+        `${certificate ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`,
       tls:
         certificate && tlsKey
           ? { certificate: path.resolve(options.cwd, certificate), key: path.resolve(options.cwd, tlsKey) }

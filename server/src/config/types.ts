@@ -27,6 +27,8 @@ export interface WardConfig {
   readonly server: {
     readonly host: string;
     readonly port: number;
+    /** Base URL for links people open (set-password, reset). */
+    readonly publicUrl: string;
     readonly tls: { readonly certificate: string; readonly key: string } | undefined;
   };
   readonly database: {

@@ -64,6 +64,7 @@ export async function bootstrapAdmin(database: Database, config: WardConfig): Pr
       display_name: 'System administrator',
       password_hash: await hashPassword(password ?? ''),
       is_system_admin: true,
+      password_changed_at: new Date(),
     })
     .onConflict((oc) => oc.column('username').doNothing())
     .executeTakeFirst();
