@@ -141,7 +141,8 @@ export class SignInService {
       throw invalidCredentials();
     }
 
-    await throttle.reset(lockKey);
+    // Most sign-ins follow no failure: skip the writes then.
+    if (lock.failures > 0) await throttle.reset(lockKey);
     if (deviceId) await throttle.reset(`account:${username}`);
     if (user.passwordHash && needsRehash(user.passwordHash)) {
       await this.#deps.db

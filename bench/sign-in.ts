@@ -1,0 +1,53 @@
+// Sign-ins per second through the real HTTP API (throttle checks, argon2id, session row, attempt
+// record) next to raw argon2id verifications per second with the same parameters, measured in the
+// same run. Target: ratio >= 0.9 (the password hash should be nearly all of a sign-in's cost).
+//
+//   npm run bench -- sign-in            (DATABASE_URL: use that PostgreSQL; else embedded)
+import argon2 from 'argon2';
+import { ARGON2_PARAMS, hashPassword } from '../server/src/auth/passwords/index.ts';
+import { startWard } from '../server/test/harness.ts';
+import { closedLoop, fmt, percentile, withBenchPostgres } from './support.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+// argon2 runs on libuv's thread pool (4 threads by default): keep it busy in both measurements.
+const CONCURRENCY = 4;
+const PASSWORD = 'correct horse battery staple for tests';
+
+await withBenchPostgres(async () => {
+  const ward = await startWard();
+  try {
+    const login = async (): Promise<void> => {
+      const response = await fetch(`${ward.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: PASSWORD, tokenDelivery: 'bearer' }),
+      });
+      if (response.status !== 200)
+        throw new Error(`sign-in answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    const hash = await hashPassword(PASSWORD);
+    const verify = async (): Promise<void> => {
+      if (!(await argon2.verify(hash, PASSWORD))) throw new Error('argon2 verification failed');
+    };
+
+    // Alternate the two twice so that drift on a shared machine hits both alike.
+    const raw1 = await closedLoop(verify, CONCURRENCY, SECONDS / 2);
+    const http1 = await closedLoop(login, CONCURRENCY, SECONDS / 2);
+    const raw2 = await closedLoop(verify, CONCURRENCY, SECONDS / 2);
+    const http2 = await closedLoop(login, CONCURRENCY, SECONDS / 2);
+    const raw = (raw1.perSecond + raw2.perSecond) / 2;
+    const http = (http1.perSecond + http2.perSecond) / 2;
+    const latencies = [...http1.latenciesMs, ...http2.latenciesMs];
+    console.log(
+      `argon2id m=${ARGON2_PARAMS.memoryCost} KiB t=${ARGON2_PARAMS.timeCost} p=${ARGON2_PARAMS.parallelism}, concurrency ${CONCURRENCY}, ${SECONDS} s each`,
+    );
+    console.log(`raw argon2id verifications/s : ${fmt(raw)}`);
+    console.log(
+      `HTTP sign-ins/s              : ${fmt(http)}  (p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms)`,
+    );
+    console.log(`ratio sign-ins / argon2id    : ${fmt(http / raw, 2)}  (target >= 0.90)`);
+  } finally {
+    await ward.stop();
+  }
+});
