@@ -7,8 +7,7 @@ import { withTestPostgres } from '../scripts/test-postgres.js';
 
 /** Runs `body` with TEST_DATABASE_URL pointing at a PostgreSQL server, as the tests do. */
 export async function withBenchPostgres(body: () => Promise<void>): Promise<void> {
-  const run = withTestPostgres as (fn: (env: Record<string, string>) => Promise<number>) => Promise<number>;
-  await run(async (env) => {
+  await withTestPostgres(async (env) => {
     Object.assign(process.env, env);
     await body();
     return 0;

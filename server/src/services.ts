@@ -10,6 +10,8 @@ import { RedisThrottleStore } from './auth/throttle/redis-store.ts';
 import type { ThrottleStore } from './auth/throttle/store.ts';
 import type { WardConfig } from './config/types.ts';
 import type { Database } from './db/database.ts';
+import { loadTwoFactorKeyring } from './twofactor/keys.ts';
+import { TwoFactorService } from './twofactor/service.ts';
 
 /** Ward's domain services, built once at start from the configuration and handed to the routes. */
 export interface Services {
@@ -20,6 +22,7 @@ export interface Services {
   readonly captcha: CaptchaService;
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
+  readonly twoFactor: TwoFactorService;
   readonly cookie: SessionCookie;
   close(): Promise<void>;
 }
@@ -34,10 +37,12 @@ function derivedKey(secret: string, purpose: string): string {
   return createHmac('sha256', secret).update(`ward:${purpose}`).digest('base64url');
 }
 
-export function createServices(config: WardConfig, database: Database): Services {
+export async function createServices(config: WardConfig, database: Database): Promise<Services> {
   const tokenSecret = required(config.token.secret, 'token.secret');
   const previous = config.token.previousSecret;
   const db = database.db;
+  // First, since it may refuse to start (a node with the wrong auth.2fa.password).
+  const keyring = await loadTwoFactorKeyring(db, config);
   // Loaded now so that no sign-in pays for reading the list.
   loadBundledBlocklist();
   const sessions = new SessionService(
@@ -68,8 +73,19 @@ export function createServices(config: WardConfig, database: Database): Services
     derivedKey(tokenSecret, 'device'),
     ...(previous ? [derivedKey(previous, 'device')] : []),
   ];
-  const signIn = new SignInService({ db, throttle, captcha, sessions, deviceKeys });
-  const passwords = new PasswordService({ db, sessions, throttle, hasSecondFactor: async () => false });
+  const twoFactor = new TwoFactorService({
+    db,
+    keyring,
+    featureEnabled: config.twoFactor.featureEnabled,
+    challengeKey: derivedKey(tokenSecret, 'second-factor-challenge'),
+  });
+  const signIn = new SignInService({ db, throttle, captcha, sessions, twoFactor, deviceKeys });
+  const passwords = new PasswordService({
+    db,
+    sessions,
+    throttle,
+    hasSecondFactor: async (userId) => (await twoFactor.status(userId)).enabled,
+  });
   return {
     config,
     database,
@@ -78,6 +94,7 @@ export function createServices(config: WardConfig, database: Database): Services
     captcha,
     signIn,
     passwords,
+    twoFactor,
     cookie: sessionCookieFor(config.server.tls !== undefined),
     close: () => throttle.close(),
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Properties } from 'properties-file/parser';
 import type { WardConfig } from './types.ts';
@@ -73,6 +73,17 @@ export function productionProblems(config: WardConfig): string[] {
     const weakness = secretWeakness(value);
     if (weakness) problems.push(describeWeakness(key, weakness));
   }
+  // Set-password and reset links carry one-time tokens: in production they must travel over HTTPS.
+  if (config.sources.has('server.public.url') && !config.server.publicUrl.startsWith('https://')) {
+    problems.push(
+      'server.public.url is not an https:// address: set-password and reset links would carry their one-time tokens in the clear; set server.public.url=https://<your Ward address>',
+    );
+  }
+  // A previous signing key still verifies tokens, so a well-known one would let anyone forge them.
+  // (A weak previous 2FA key is allowed: it only decrypts, and rotating away from it needs it.)
+  const previousWeakness =
+    config.token.previousSecret === undefined ? undefined : secretWeakness(config.token.previousSecret);
+  if (previousWeakness) problems.push(describeWeakness('token.secret.previous', previousWeakness));
   if (config.token.secret !== undefined && config.token.secret === config.twoFactor.key) {
     problems.push('token.secret and auth.2fa.password are the same value: give each key its own secret');
   }
@@ -95,7 +106,11 @@ export function withDevelopmentSecrets(config: WardConfig): GeneratedSecrets {
   const file = path.join(config.dataDir, 'development-secrets.properties');
   if (config.mode !== 'development') return { config, generated: [], file };
   let stored: Record<string, string> = {};
-  if (existsSync(file)) stored = new Properties(readFileSync(file, 'utf8')).toObject();
+  if (existsSync(file)) {
+    stored = new Properties(readFileSync(file, 'utf8')).toObject();
+    // Whoever loosened its permissions, the file holds keys: only its owner may read it.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
   const wanted: [string, string | undefined][] = [
     ['token.secret', config.token.secret],
     ['auth.2fa.password', config.twoFactor.key],
@@ -104,7 +119,8 @@ export function withDevelopmentSecrets(config: WardConfig): GeneratedSecrets {
   let changed = false;
   for (const [key, value] of wanted) {
     if (value !== undefined) continue;
-    if (stored[key] === undefined) {
+    // An emptied or hand-edited value is replaced rather than used as a key.
+    if (secretWeakness(stored[key]) !== undefined) {
       stored[key] = randomBytes(48).toString('base64url');
       changed = true;
     }

@@ -111,6 +111,37 @@ export interface SessionsTable {
   revoked_reason: string | null;
 }
 
+export interface TwoFactorTable {
+  user_id: string;
+  secret_ciphertext: string | null;
+  enabled_at: Date | null;
+  pending_ciphertext: string | null;
+  pending_created_at: Date | null;
+  last_used_step: string | null;
+  reset_at: Date | null;
+  reset_noticed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface SecondFactorChallengesTable {
+  id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Date;
+  failures: Generated<number>;
+  consumed_at: Date | null;
+  ip: string;
+  user_agent: string;
+  device_key: string;
+}
+
 export interface Schema {
   'ward.deployment_settings': DeploymentSettingsTable;
   'ward.users': UsersTable;
@@ -122,4 +153,7 @@ export interface Schema {
   'ward.sign_in_attempts': SignInAttemptsTable;
   'ward.throttle_counters': ThrottleCountersTable;
   'ward.sessions': SessionsTable;
+  'ward.two_factor': TwoFactorTable;
+  'ward.recovery_codes': RecoveryCodesTable;
+  'ward.second_factor_challenges': SecondFactorChallengesTable;
 }

@@ -10,10 +10,12 @@ import { registerAccountRoutes } from '../account/routes.ts';
 import { registerSessionCheck } from '../auth/sessions/http.ts';
 import { registerSignInRoutes } from '../auth/sign-in/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
+import { registerTwoFactorRoutes } from '../twofactor/routes.ts';
 import { createServices } from '../services.ts';
 import { registerWebApp } from '../web/routes.ts';
-import { registerErrorHandling } from './errors.ts';
-import { registerSecurityHeaders } from './security-headers.ts';
+import { closeConnectionsAsTheyGoIdle } from './close-connections.ts';
+import { answerFrameworkErrors, registerErrorHandling } from './errors.ts';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
 import { readTlsFiles, TLS_SETTINGS } from './tls.ts';
 import type { WardApp } from './types.ts';
 
@@ -45,6 +47,10 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   const { config, database } = deps;
   const tls = config.server.tls;
   const https = tls ? { ...TLS_SETTINGS, ...readTlsFiles(tls) } : null;
+  const headerOptions = {
+    hsts: config.mode === 'production' && tls !== undefined,
+    captchaOrigins: config.recaptcha.enabled ? ['https://www.google.com', 'https://www.gstatic.com'] : [],
+  };
   const app = Fastify({
     logger: deps.logger,
     ...(https ? { https } : {}),
@@ -52,16 +58,15 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
     bodyLimit: 1_048_576,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: answerFrameworkErrors(securityHeaders(headerOptions)),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  closeConnectionsAsTheyGoIdle(app);
   registerErrorHandling(app);
-  registerSecurityHeaders(app, {
-    hsts: config.mode === 'production' && tls !== undefined,
-    captchaOrigins: config.recaptcha.enabled ? ['https://www.google.com', 'https://www.gstatic.com'] : [],
-  });
+  registerSecurityHeaders(app, headerOptions);
   await app.register(fastifyCookie);
-  const services = createServices(config, database);
+  const services = await createServices(config, database);
   app.addHook('onClose', async () => {
     await services.close();
   });
@@ -82,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   registerPublicConfigRoute(app, config, services.captcha);
   registerSignInRoutes(app, services);
   registerAccountRoutes(app, { ...services, db: database.db });
+  registerTwoFactorRoutes(app, services);
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await registerWebApp(app, deps.webDist);
   return app;

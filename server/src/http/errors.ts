@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Every error code Ward's API can answer with, and its HTTP status: the one list clients can rely
@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
+  second_factor_invalid: 401,
+  second_factor_challenge_invalid: 401,
   captcha_required: 400,
   captcha_invalid: 400,
   password_rejected: 400,
@@ -38,7 +40,11 @@ export class ApiError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Structured detail a client can act on (e.g. why a password was rejected). Never a secret. */
   readonly details: unknown;
-  constructor(code: ErrorCode, message: string, options: { headers?: Record<string, string>; details?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string>; details?: unknown } = {},
+  ) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
@@ -52,13 +58,19 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-// Connection-level failures from `pg` and PostgreSQL's own "cannot serve now" classes.
+// Connection-level failures from `pg` and PostgreSQL's own "cannot serve now" classes. Class 28
+// (the runtime role may not log in, or its password no longer works) and 53300 (no connection
+// slot left) only happen while connecting: the database is there but not usable by Ward right
+// now, which the client should hear as 503, not as a bug of ours.
 const DATABASE_DOWN_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ENOTFOUND',
   'ETIMEDOUT',
   'EPIPE',
+  '28000',
+  '28P01',
+  '53300',
   '57P01',
   '57P02',
   '57P03',
@@ -97,6 +109,22 @@ function classify(error: FastifyError | ApiError): { status: number; code: Error
     status: 500,
     code: 'internal_error',
     message: 'Something went wrong on the server; it has been logged.',
+  };
+}
+
+/**
+ * Fastify answers a few malformed requests (a URL that does not decode, an overlong parameter)
+ * before any route or hook runs, in a format of its own. This gives them Ward's error body and the
+ * headers every response carries; pass it as the `frameworkErrors` server option.
+ */
+export function answerFrameworkErrors(
+  headers: Readonly<Record<string, string>>,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const { status, code, message } = classify(error);
+    request.log.info({ code, status }, 'request rejected');
+    const body: ErrorBody = { error: { code, message } };
+    void reply.headers(headers).status(status).send(body);
   };
 }
 

@@ -1,12 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../http/errors.ts';
 import type { WardApp } from '../../http/types.ts';
 import type { CaptchaService } from '../captcha/index.ts';
 import { clearSessionCookie, requireAuth, setSessionCookie, type SessionCookie } from '../sessions/http.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from './device.ts';
-import type { SignInService } from './service.ts';
+import type { SignedIn, SignInService } from './service.ts';
 
 export interface SignInRouteDeps {
   readonly signIn: SignInService;
@@ -26,7 +26,7 @@ const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-const LoginResponse = Type.Object({
+const SessionResponse = Type.Object({
   state: Type.Union([
     Type.Literal('active'),
     Type.Literal('password_change_required'),
@@ -34,11 +34,48 @@ const LoginResponse = Type.Object({
   ]),
   expiresAt: Type.String({ format: 'date-time' }),
   token: Type.Optional(Type.String()),
+  notices: Type.Array(Type.Literal('two_factor_reset')),
 });
+
+const SecondFactorResponse = Type.Object({
+  secondFactor: Type.Object({ challenge: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+});
+
+const SecondFactorBody = Type.Object(
+  {
+    challenge: Type.String({ minLength: 1, maxLength: 200 }),
+    code: Type.Optional(Type.String({ maxLength: 20 })),
+    recoveryCode: Type.Optional(Type.String({ maxLength: 40 })),
+    tokenDelivery: Type.Optional(Type.Union([Type.Literal('cookie'), Type.Literal('bearer')])),
+  },
+  { additionalProperties: false },
+);
 
 export function clientInfo(request: FastifyRequest): { ip: string; userAgent: string } {
   const ua = request.headers['user-agent'];
   return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : '' };
+}
+
+function sendSession(
+  reply: FastifyReply,
+  cookie: SessionCookie,
+  result: SignedIn,
+  bearer: boolean,
+): { state: SignedIn['state']; expiresAt: string; token?: string; notices: SignedIn['notices'][number][] } {
+  setSessionCookie(reply, cookie, result.token, result.expiresAt);
+  void reply.setCookie(DEVICE_COOKIE, result.deviceToken, {
+    path: '/api/auth/',
+    httpOnly: true,
+    secure: cookie.secure,
+    sameSite: 'strict',
+    maxAge: DEVICE_COOKIE_DAYS * 86_400,
+  });
+  return {
+    state: result.state,
+    expiresAt: result.expiresAt.toISOString(),
+    ...(bearer ? { token: result.token } : {}),
+    notices: [...result.notices],
+  };
 }
 
 export function registerSignInRoutes(app: WardApp, deps: SignInRouteDeps): void {
@@ -46,7 +83,11 @@ export function registerSignInRoutes(app: WardApp, deps: SignInRouteDeps): void 
     '/api/auth/login',
     {
       config: { public: true },
-      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResponse } },
+      schema: {
+        tags: ['auth'],
+        body: LoginBody,
+        response: { 200: Type.Union([SessionResponse, SecondFactorResponse]) },
+      },
     },
     async (request, reply) => {
       const { ip, userAgent } = clientInfo(request);
@@ -58,19 +99,29 @@ export function registerSignInRoutes(app: WardApp, deps: SignInRouteDeps): void 
         userAgent,
         deviceToken: request.cookies[DEVICE_COOKIE],
       });
-      setSessionCookie(reply, deps.cookie, result.token, result.expiresAt);
-      void reply.setCookie(DEVICE_COOKIE, result.deviceToken, {
-        path: '/api/auth/',
-        httpOnly: true,
-        secure: deps.cookie.secure,
-        sameSite: 'strict',
-        maxAge: DEVICE_COOKIE_DAYS * 86_400,
+      if (result.kind === 'second_factor') {
+        return { secondFactor: { challenge: result.challenge, expiresAt: result.expiresAt.toISOString() } };
+      }
+      return sendSession(reply, deps.cookie, result, request.body.tokenDelivery === 'bearer');
+    },
+  );
+
+  app.post(
+    '/api/auth/login/second-factor',
+    {
+      config: { public: true },
+      schema: { tags: ['auth'], body: SecondFactorBody, response: { 200: SessionResponse } },
+    },
+    async (request, reply) => {
+      const { ip, userAgent } = clientInfo(request);
+      const result = await deps.signIn.completeSecondFactor({
+        challenge: request.body.challenge,
+        code: request.body.code,
+        recoveryCode: request.body.recoveryCode,
+        ip,
+        userAgent,
       });
-      return {
-        state: result.state,
-        expiresAt: result.expiresAt.toISOString(),
-        ...(request.body.tokenDelivery === 'bearer' ? { token: result.token } : {}),
-      };
+      return sendSession(reply, deps.cookie, result, request.body.tokenDelivery === 'bearer');
     },
   );
 

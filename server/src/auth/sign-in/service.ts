@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { ApiError } from '../../http/errors.ts';
 import {
+  findUserById,
   findUserForSignIn,
   membershipsOf,
   normaliseUsername,
@@ -14,6 +15,7 @@ import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../passw
 import type { SessionService } from '../sessions/service.ts';
 import { IP_FAILURE_CEILING } from '../throttle/policy.ts';
 import type { ThrottleStore } from '../throttle/store.ts';
+import { SecondFactorError, type TwoFactorService } from '../../twofactor/service.ts';
 import { issueDeviceToken, verifyDeviceToken } from './device.ts';
 
 export interface SignInRequest {
@@ -26,12 +28,29 @@ export interface SignInRequest {
 }
 
 export interface SignedIn {
+  readonly kind: 'session';
   readonly token: string;
   readonly sessionId: string;
   readonly expiresAt: Date;
   readonly state: SessionState;
   readonly userId: string;
   readonly deviceToken: string;
+  /** Things to tell the user once, e.g. that an administrator reset their two-factor. */
+  readonly notices: readonly 'two_factor_reset'[];
+}
+
+export interface SecondFactorRequired {
+  readonly kind: 'second_factor';
+  readonly challenge: string;
+  readonly expiresAt: Date;
+}
+
+export interface SecondFactorRequest {
+  readonly challenge: string;
+  readonly code: string | undefined;
+  readonly recoveryCode: string | undefined;
+  readonly ip: string;
+  readonly userAgent: string;
 }
 
 export type SignInOutcome =
@@ -41,13 +60,15 @@ export type SignInOutcome =
   | 'disabled'
   | 'throttled'
   | 'captcha_failed'
-  | 'ip_throttled';
+  | 'ip_throttled'
+  | 'second_factor_failed';
 
 export interface SignInDeps {
   readonly db: Kysely<Schema>;
   readonly throttle: ThrottleStore;
   readonly captcha: CaptchaService;
   readonly sessions: SessionService;
+  readonly twoFactor: TwoFactorService;
   /** Keys that sign device cookies: `token.secret`, then its previous value. */
   readonly deviceKeys: readonly string[];
 }
@@ -72,7 +93,7 @@ export class SignInService {
     this.#deps = deps;
   }
 
-  async signIn(request: SignInRequest): Promise<SignedIn> {
+  async signIn(request: SignInRequest): Promise<SignedIn | SecondFactorRequired> {
     const { throttle, captcha } = this.#deps;
     const username = normaliseUsername(request.username).slice(0, 128);
 
@@ -151,8 +172,53 @@ export class SignInService {
         .where('id', '=', user.id)
         .execute();
     }
+    const twoFactor = await this.#deps.twoFactor.status(user.id);
+    if (twoFactor.enabled) {
+      const { challenge, expiresAt } = await this.#deps.twoFactor.createChallenge({
+        userId: user.id,
+        ip: request.ip,
+        userAgent: request.userAgent,
+        lockKey,
+      });
+      return { kind: 'second_factor', challenge, expiresAt };
+    }
+    return this.#finish(user, username, request, twoFactor.required);
+  }
+
+  /** The second step: a TOTP or recovery code for the challenge the password step returned. */
+  async completeSecondFactor(request: SecondFactorRequest): Promise<SignedIn> {
+    try {
+      const outcome = await this.#deps.twoFactor.answerChallenge(request.challenge, {
+        code: request.code,
+        recoveryCode: request.recoveryCode,
+      });
+      const user = await findUserById(this.#deps.db, outcome.userId);
+      if (!user || user.disabled) throw invalidCredentials();
+      await this.#deps.throttle.reset(outcome.lockKey);
+      return await this.#finish(user, user.username, request, false);
+    } catch (error) {
+      if (
+        error instanceof SecondFactorError &&
+        error.lockKey !== undefined &&
+        error.failure !== 'challenge_invalid'
+      ) {
+        // Wrong codes count toward the same backoff as wrong passwords.
+        await this.#deps.throttle.recordFailure(error.lockKey);
+        const user = error.userId ? await findUserById(this.#deps.db, error.userId) : undefined;
+        await this.#record(user?.username ?? '', error.userId, request, 'second_factor_failed');
+      }
+      throw error;
+    }
+  }
+
+  async #finish(
+    user: UserForSignIn,
+    username: string,
+    request: { ip: string; userAgent: string },
+    secondFactorRequired: boolean,
+  ): Promise<SignedIn> {
     const level = strictestLevel((await membershipsOf(this.#deps.db, user.id)).map((m) => m.level));
-    const state = this.#stateAfterPassword(user, level);
+    const state = this.#stateAfterPassword(user, level, secondFactorRequired);
     const session = await this.#deps.db.transaction().execute(async (trx) => {
       await this.#record(username, user.id, request, 'success', trx);
       return this.#deps.sessions.start(
@@ -167,25 +233,36 @@ export class SignInService {
         trx,
       );
     });
+    const notices = (await this.#deps.twoFactor.takeResetNotice(user.id))
+      ? (['two_factor_reset'] as const)
+      : [];
     return {
+      kind: 'session',
       ...session,
       state,
       userId: user.id,
       deviceToken: issueDeviceToken(this.#deps.deviceKeys[0] ?? '', username),
+      notices,
     };
   }
 
-  #stateAfterPassword(user: UserForSignIn, level: SecurityLevel): SessionState {
+  #stateAfterPassword(
+    user: UserForSignIn,
+    level: SecurityLevel,
+    secondFactorRequired: boolean,
+  ): SessionState {
     if (user.mustChangePassword || passwordExpired(level, user.passwordChangedAt, new Date())) {
       return 'password_change_required';
     }
+    // Required by the level, available, but not enrolled: enrolment is all this session may do.
+    if (secondFactorRequired) return 'second_factor_enrolment_required';
     return 'active';
   }
 
   async #record(
     username: string,
     userId: string | undefined,
-    request: SignInRequest,
+    request: { ip: string; userAgent: string },
     outcome: SignInOutcome,
     db: Kysely<Schema> = this.#deps.db,
   ): Promise<void> {
