@@ -3,6 +3,8 @@ import { issuePasswordToken, passwordLink } from '../account/password-tokens.ts'
 import type { WardConfig } from '../config/types.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { INSTITUTION_ROLES, isInstitutionRole } from '../identity/roles.ts';
+import { loadTwoFactorKeyring } from '../twofactor/keys.ts';
+import { rotateTwoFactorKey } from '../twofactor/rotate.ts';
 import {
   addMembership,
   createInstitution,
@@ -52,7 +54,11 @@ function requiredOption(values: Record<string, unknown>, name: string, example: 
 }
 
 /** `ward create-institution --name NAME --time-zone ZONE [--two-factor]` */
-export async function createInstitutionCommand(config: WardConfig, args: readonly string[], print: Print): Promise<number> {
+export async function createInstitutionCommand(
+  config: WardConfig,
+  args: readonly string[],
+  print: Print,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: { name: { type: 'string' }, 'time-zone': { type: 'string' }, 'two-factor': { type: 'boolean' } },
@@ -60,10 +66,16 @@ export async function createInstitutionCommand(config: WardConfig, args: readonl
   });
   const name = requiredOption(values, 'name', '"Hospital Central"');
   const timeZone = requiredOption(values, 'time-zone', 'America/Argentina/Buenos_Aires');
-  if (!isTimeZone(timeZone)) throw new UsageError(`--time-zone "${timeZone}" is not an IANA time zone such as Europe/Madrid`);
+  if (!isTimeZone(timeZone))
+    throw new UsageError(`--time-zone "${timeZone}" is not an IANA time zone such as Europe/Madrid`);
   return withDatabase(config, async ({ db }) => {
-    if (await findInstitutionByName(db, name)) throw new UsageError(`an institution named "${name}" already exists`);
-    const institution = await createInstitution(db, { name, timeZone, twoFactorEnabled: values['two-factor'] === true });
+    if (await findInstitutionByName(db, name))
+      throw new UsageError(`an institution named "${name}" already exists`);
+    const institution = await createInstitution(db, {
+      name,
+      timeZone,
+      twoFactorEnabled: values['two-factor'] === true,
+    });
     print(`created institution "${institution.name}" (${institution.id}), time zone ${institution.timeZone}`);
     print('security levels: Standard, High, Maximum');
     return 0;
@@ -75,7 +87,11 @@ export async function createInstitutionCommand(config: WardConfig, args: readonl
  * [--level Standard]]`: creates the user and prints a one-time link for them to choose their
  * password. Nobody else ever chooses or sees it.
  */
-export async function createUserCommand(config: WardConfig, args: readonly string[], print: Print): Promise<number> {
+export async function createUserCommand(
+  config: WardConfig,
+  args: readonly string[],
+  print: Print,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -94,16 +110,22 @@ export async function createUserCommand(config: WardConfig, args: readonly strin
   }
   const displayName = requiredOption(values, 'display-name', '"Dr. Jane Doe"');
   const institutionName = option(values, 'institution');
-  const roles = (option(values, 'roles') ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const roles = (option(values, 'roles') ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
   if (institutionName !== undefined && roles.length === 0) {
     throw new UsageError(`--roles is required with --institution (any of ${INSTITUTION_ROLES.join(', ')})`);
   }
   const unknown = roles.filter((r) => !isInstitutionRole(r));
-  if (unknown.length > 0) throw new UsageError(`unknown role ${unknown.join(', ')}: use ${INSTITUTION_ROLES.join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown role ${unknown.join(', ')}: use ${INSTITUTION_ROLES.join(', ')}`);
   return withDatabase(config, async ({ db }) => {
     if (await findUserForSignIn(db, username)) throw new UsageError(`the username "${username}" is taken`);
-    const institution = institutionName === undefined ? undefined : await findInstitutionByName(db, institutionName);
-    if (institutionName !== undefined && !institution) throw new UsageError(`no institution is named "${institutionName}"`);
+    const institution =
+      institutionName === undefined ? undefined : await findInstitutionByName(db, institutionName);
+    if (institutionName !== undefined && !institution)
+      throw new UsageError(`no institution is named "${institutionName}"`);
     const user = await db.transaction().execute(async (trx) => {
       const created = await createUser(trx, { username, displayName, email: option(values, 'email') });
       if (institution) {
@@ -117,7 +139,9 @@ export async function createUserCommand(config: WardConfig, args: readonly strin
       return created;
     });
     const token = await issuePasswordToken(db, user.id, 'set');
-    print(`created user "${user.username}"${institution ? ` in "${institution.name}" as ${roles.join(', ')}` : ''}`);
+    print(
+      `created user "${user.username}"${institution ? ` in "${institution.name}" as ${roles.join(', ')}` : ''}`,
+    );
     print(`one-time link to choose a password (valid 24 hours, give it to the user only):`);
     print(`  ${passwordLink(config.server.publicUrl, token)}`);
     return 0;
@@ -125,7 +149,11 @@ export async function createUserCommand(config: WardConfig, args: readonly strin
 }
 
 /** `ward reset-password --username U`: prints a one-time reset link; every session of the user ends when it is used. */
-export async function resetPasswordCommand(config: WardConfig, args: readonly string[], print: Print): Promise<number> {
+export async function resetPasswordCommand(
+  config: WardConfig,
+  args: readonly string[],
+  print: Print,
+): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { username: { type: 'string' } }, strict: true });
   const username = requiredOption(values, 'username', 'jdoe');
   return withDatabase(config, async ({ db }) => {
@@ -134,6 +162,26 @@ export async function resetPasswordCommand(config: WardConfig, args: readonly st
     const token = await issuePasswordToken(db, user.id, 'reset');
     print(`one-time link to reset the password of "${user.username}" (valid 24 hours):`);
     print(`  ${passwordLink(config.server.publicUrl, token)}`);
+    return 0;
+  });
+}
+
+/** `ward rotate-2fa-key`: re-encrypts two-factor secrets from auth.2fa.password.previous to auth.2fa.password. */
+export async function rotateTwoFactorKeyCommand(config: WardConfig, print: Print): Promise<number> {
+  return withDatabase(config, async ({ db }) => {
+    const keyring = await loadTwoFactorKeyring(db, config);
+    if (!keyring.previous) {
+      throw new UsageError(
+        'set auth.2fa.password.previous to the old value and auth.2fa.password to the new one (on every node), then run this again',
+      );
+    }
+    const { reencrypted } = await rotateTwoFactorKey(db, keyring, (done) => {
+      print(`re-encrypted ${done} secrets so far`);
+    });
+    print(
+      `done: ${reencrypted} two-factor secrets re-encrypted; the deployment's key is now auth.2fa.password.`,
+    );
+    print('You may now remove auth.2fa.password.previous from every node.');
     return 0;
   });
 }

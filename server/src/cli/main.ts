@@ -5,7 +5,14 @@ import { DatabaseUnavailableError } from '../db/database.ts';
 import { runDoctor } from '../doctor/run.ts';
 import { AdminPasswordError } from '../identity/bootstrap-admin.ts';
 import { startWard } from '../main.ts';
-import { createInstitutionCommand, createUserCommand, resetPasswordCommand, UsageError } from './identity-commands.ts';
+import { TwoFactorKeyMismatchError } from '../twofactor/keys.ts';
+import {
+  createInstitutionCommand,
+  createUserCommand,
+  resetPasswordCommand,
+  rotateTwoFactorKeyCommand,
+  UsageError,
+} from './identity-commands.ts';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -56,6 +63,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "print a one-time link to reset a user's password (--username)",
     run: (config, args) => resetPasswordCommand(config(), args, print),
   },
+  'rotate-2fa-key': {
+    summary: 're-encrypt two-factor secrets under a new auth.2fa.password (old one in .previous)',
+    run: (config) => rotateTwoFactorKeyCommand(config(), print),
+  },
   'config-reference': {
     summary: 'print every configuration key, its default and meaning (Markdown)',
     run: async () => {
@@ -66,14 +77,19 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /** Takes `--config FILE` (or `-c FILE`, `--config=FILE`) out of the arguments; the rest belong to the command. */
-function splitConfigOption(argv: readonly string[]): { file: string | undefined; args: string[]; problem?: string } {
+function splitConfigOption(argv: readonly string[]): {
+  file: string | undefined;
+  args: string[];
+  problem?: string;
+} {
   const args: string[] = [];
   let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--config' || arg === '-c') {
       file = argv[i + 1];
-      if (file === undefined || file.startsWith('-')) return { file, args, problem: `${arg} needs a file path` };
+      if (file === undefined || file.startsWith('-'))
+        return { file, args, problem: `${arg} needs a file path` };
       i++;
     } else if (arg.startsWith('--config=')) {
       file = arg.slice('--config='.length);
@@ -110,14 +126,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(config, args);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`ward ${name ?? ''}: ${error.message}\n`);
       return 2;
     }
     if (
       error instanceof ConfigError ||
       error instanceof DatabaseUnavailableError ||
-      error instanceof AdminPasswordError
+      error instanceof AdminPasswordError ||
+      error instanceof TwoFactorKeyMismatchError
     ) {
       process.stderr.write(`ward ${name ?? ''}: ${error.message}\n`);
       return 1;

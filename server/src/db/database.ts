@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { WardConfig } from '../config/types.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
-import { migrate } from './migrate.ts';
+import { migrate, withMigrationLock } from './migrate.ts';
 import {
   applyRuntimeGrants,
   describeCurrentRole,
@@ -99,25 +99,26 @@ export async function openDatabase(config: WardConfig, log: DatabaseLog): Promis
     log.info(`embedded PostgreSQL running in ${config.dataDir}`);
   }
 
-  let runtime: pg.ClientConfig;
-  let runtimeRole: string;
   try {
     const ownerClient = await connectOwner(owner);
-    try {
+    // One lock around all of it: nodes starting together must not create the role, store its
+    // password or re-grant at the same moment (concurrent GRANTs on one table fail).
+    const { runtime, runtimeRole } = await withMigrationLock(ownerClient, async () => {
       const { applied } = await migrate(ownerClient);
       if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);
+      let target: pg.ClientConfig;
+      let role: string;
       if (config.database.runtimeUrl) {
-        runtime = { connectionString: config.database.runtimeUrl };
-        runtimeRole = decodeURIComponent(new URL(config.database.runtimeUrl).username);
+        target = { connectionString: config.database.runtimeUrl };
+        role = decodeURIComponent(new URL(config.database.runtimeUrl).username);
       } else {
-        runtimeRole = config.database.runtimeRole;
-        const password = await provisionRuntimeRole(ownerClient, runtimeRole);
-        runtime = runtimeTarget(owner, runtimeRole, password);
+        role = config.database.runtimeRole;
+        const password = await provisionRuntimeRole(ownerClient, role);
+        target = runtimeTarget(owner, role, password);
       }
-      await applyRuntimeGrants(ownerClient, runtimeRole);
-    } finally {
-      await ownerClient.end();
-    }
+      await applyRuntimeGrants(ownerClient, role);
+      return { runtime: target, runtimeRole: role };
+    }).finally(() => ownerClient.end());
 
     const pool = new pg.Pool({
       ...runtime,
@@ -127,24 +128,33 @@ export async function openDatabase(config: WardConfig, log: DatabaseLog): Promis
     });
     // A connection that dies while idle (database restarted) must not crash the process; the pool
     // replaces it on the next checkout.
+    let closing = false;
     pool.on('error', (error) => {
-      log.warn(`database connection lost: ${error.message}`);
-    });
-    const probe = await pool.connect().catch((error: unknown) => {
-      throw new DatabaseUnavailableError(
-        `cannot connect as the runtime role "${runtimeRole}": ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // pool.end() resolves before its sockets have closed, so stopping the embedded server right
+      // after it ends them from the other side: expected, not worth a warning.
+      if (!closing) log.warn(`database connection lost: ${error.message}`);
     });
     try {
-      const problems = runtimeRoleProblems(await describeCurrentRole(probe));
-      if (problems.length > 0) {
-        const message = `the runtime database role has more than data access: ${problems.join('; ')}`;
-        if (config.mode === 'production')
-          throw new DatabaseUnavailableError(`${message}. Fix the role (README, "Database roles").`);
-        log.warn(message);
+      const probe = await pool.connect().catch((error: unknown) => {
+        throw new DatabaseUnavailableError(
+          `cannot connect as the runtime role "${runtimeRole}": ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+      try {
+        const problems = runtimeRoleProblems(await describeCurrentRole(probe));
+        if (problems.length > 0) {
+          const message = `the runtime database role has more than data access: ${problems.join('; ')}`;
+          if (config.mode === 'production')
+            throw new DatabaseUnavailableError(`${message}. Fix the role (README, "Database roles").`);
+          log.warn(message);
+        }
+      } finally {
+        probe.release();
       }
-    } finally {
-      probe.release();
+    } catch (error) {
+      // A refused start must not leave connections open behind it.
+      await pool.end();
+      throw error;
     }
 
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
@@ -163,6 +173,7 @@ export async function openDatabase(config: WardConfig, log: DatabaseLog): Promis
         }
       },
       close: async () => {
+        closing = true;
         await db.destroy();
         await embedded?.stop();
       },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type pg from 'pg';
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, 'migrations');
+const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
 // One constant key for every Ward node sharing a database: the first to arrive migrates, the
 // others wait and then find nothing left to do.
 const MIGRATION_LOCK_KEY = 7_391_024_118n;
@@ -15,19 +16,38 @@ export interface Migration {
   readonly checksum: string;
 }
 
+/**
+ * The migrations in `dir`, in order. Two files with one version number (two branches each adding
+ * the "next" migration) are refused: the database would record one and silently skip the other.
+ */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((file) => {
-      const sql = readFileSync(path.join(dir, file), 'utf8');
-      return {
-        version: file.slice(0, 4),
-        name: file.slice(5, -4),
-        sql,
-        checksum: createHash('sha256').update(sql).digest('hex'),
-      };
-    });
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
+  const misnamed = files.filter((f) => !MIGRATION_FILE.test(f));
+  if (misnamed.length > 0) {
+    // Skipping such a file would leave its change unapplied without a word.
+    throw new Error(
+      `migration files must be named NNNN_lowercase_words.sql: rename ${misnamed.join(', ')} in ${dir}`,
+    );
+  }
+  const migrations = files.sort().map((file) => {
+    const sql = readFileSync(path.join(dir, file), 'utf8');
+    return {
+      version: file.slice(0, 4),
+      name: file.slice(5, -4),
+      sql,
+      // Line endings do not count: a Windows checkout must match a database migrated from Linux.
+      checksum: createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex'),
+    };
+  });
+  migrations.forEach((migration, i) => {
+    const previous = migrations[i - 1];
+    if (previous?.version === migration.version) {
+      throw new Error(
+        `migrations ${previous.version}_${previous.name} and ${migration.version}_${migration.name} share version ${migration.version}: renumber the newer one`,
+      );
+    }
+  });
+  return migrations;
 }
 
 export interface MigrationResult {
@@ -35,16 +55,28 @@ export interface MigrationResult {
 }
 
 /**
- * Applies every pending migration, each in its own transaction, while holding a session-level
- * advisory lock so that nodes starting together migrate one after the other. A migration that
- * was applied and later edited is refused: the database no longer matches the code.
+ * Runs `work` while holding the session-level advisory lock that every Ward node takes before
+ * changing the schema or the runtime role, so that nodes starting together do it one after the
+ * other. The lock is re-entrant within one connection.
+ */
+export async function withMigrationLock<T>(owner: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await owner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+  try {
+    return await work();
+  } finally {
+    await owner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+  }
+}
+
+/**
+ * Applies every pending migration, each in its own transaction, under the migration lock. A
+ * migration that was applied and later edited is refused: the database no longer matches the code.
  */
 export async function migrate(
   owner: pg.ClientBase,
   migrations: readonly Migration[] = readMigrations(),
 ): Promise<MigrationResult> {
-  await owner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
-  try {
+  return withMigrationLock(owner, async () => {
     await owner.query(`
       CREATE SCHEMA IF NOT EXISTS ward;
       CREATE SCHEMA IF NOT EXISTS ward_private;
@@ -87,7 +119,5 @@ export async function migrate(
       applied.push(`${migration.version}_${migration.name}`);
     }
     return { applied };
-  } finally {
-    await owner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
-  }
+  });
 }

@@ -50,36 +50,47 @@ export async function applyRuntimeGrants(owner: pg.ClientBase, role: string): Pr
  * the same password there, so nothing has to be copied between nodes.
  */
 export async function provisionRuntimeRole(owner: pg.ClientBase, role: string): Promise<string> {
-  const existing = await owner.query<{ password: string }>(
-    'SELECT password FROM ward_private.runtime_credentials WHERE role_name = $1',
-    [role],
-  );
-  let password = existing.rows[0]?.password;
-  if (password === undefined) {
-    password = randomBytes(24).toString('base64url');
-    await owner.query('INSERT INTO ward_private.runtime_credentials (role_name, password) VALUES ($1, $2)', [
-      role,
-      password,
-    ]);
-  }
-  const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${owner.escapeLiteral(password)}`;
   const r = owner.escapeIdentifier(role);
-  const { rowCount } = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  const taken = new Error(
+    `role "${role}" already exists on this PostgreSQL server but was not created for this database (another deployment may use it): set database.runtime.role to a name of its own, or database.runtime.url to a data-only role you manage`,
+  );
+  await owner.query('BEGIN');
   try {
-    if (rowCount === 0) await owner.query(`CREATE ROLE ${r} ${attributes}`);
-    else await owner.query(`ALTER ROLE ${r} ${attributes}`);
+    const existing = await owner.query<{ password: string }>(
+      'SELECT password FROM ward_private.runtime_credentials WHERE role_name = $1',
+      [role],
+    );
+    const { rowCount } = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    const roleExists = (rowCount ?? 0) > 0;
+    let password = existing.rows[0]?.password;
+    // Roles belong to the whole server: never take over one this database did not create.
+    if (password === undefined && roleExists) throw taken;
+    password ??= randomBytes(24).toString('base64url');
+    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${owner.escapeLiteral(password)}`;
+    if (roleExists) {
+      // Repairs the attributes and password if someone changed them.
+      await owner.query(`ALTER ROLE ${r} ${attributes}`);
+    } else {
+      await owner.query(
+        'INSERT INTO ward_private.runtime_credentials (role_name, password) VALUES ($1, $2)',
+        [role, password],
+      );
+      await owner.query(`CREATE ROLE ${r} ${attributes}`);
+    }
+    await owner.query('COMMIT');
+    return password;
   } catch (error) {
+    await owner.query('ROLLBACK');
     const code = (error as { code?: string }).code;
-    // Another node created it between our look and our create: make it ours.
-    if (code === '42710') await owner.query(`ALTER ROLE ${r} ${attributes}`);
-    else if (code === '42501') {
+    if (code === '42710') throw taken;
+    if (code === '42501') {
       throw new Error(
         `the database owner may not create or alter role "${role}": grant it CREATEROLE, or create a data-only role yourself and set database.runtime.url (see the README, "Database roles")`,
         { cause: error },
       );
-    } else throw error;
+    }
+    throw error;
   }
-  return password;
 }
 
 export interface RoleFacts {

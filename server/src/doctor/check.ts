@@ -24,6 +24,8 @@ export interface Check {
   readonly id: string;
   /** The item of the institutions' checklist this check comes from, e.g. "1. Change the default admin password". */
   readonly title: string;
+  /** When false for a configuration, the check is not run (another check already covers the case). */
+  readonly appliesTo?: (config: WardConfig) => boolean;
   run(context: DoctorContext): Promise<CheckResult>;
 }
 

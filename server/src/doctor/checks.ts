@@ -1,4 +1,5 @@
 import { adminPasswordCheck } from './admin-password.ts';
+import { administratorsTwoFactorCheck } from './administrators-two-factor.ts';
 import type { Check } from './check.ts';
 import { databaseRolesCheck } from './database-role.ts';
 import { httpsCheck } from './https.ts';
@@ -19,6 +20,7 @@ export const DOCTOR_CHECKS: readonly Check[] = [
   servicePortsCheck,
   recaptchaCheck,
   twoFactorCheck,
+  administratorsTwoFactorCheck,
   twoFactorKeyCheck,
   tokenSecretCheck,
   databaseRolesCheck,

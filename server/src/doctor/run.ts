@@ -47,6 +47,7 @@ export async function runDoctor(
   const results: CheckResult[] = [];
   try {
     for (const check of options.checks ?? DOCTOR_CHECKS) {
+      if (check.appliesTo && !check.appliesTo(config)) continue;
       let result: CheckResult;
       try {
         result = await check.run(context);

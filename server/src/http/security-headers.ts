@@ -23,10 +23,12 @@ export interface SecurityHeaderOptions {
 }
 
 /**
- * Sets Ward's security headers on every response, and `Cache-Control: no-store` on the API. The
- * header set is computed once here, so the per-request work is copying a constant object.
+ * The headers every response carries, computed once. `Cache-Control: no-store` is the default for
+ * everything: API answers, errors and 404s hold data or say something about it, and deciding by
+ * URL prefix would miss `/%61pi/...`, which the router also sends to the API. Only the web app's
+ * own files replace it with a caching policy of their own.
  */
-export function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+export function securityHeaders(options: SecurityHeaderOptions): Readonly<Record<string, string>> {
   const captcha = options.captchaOrigins ?? [];
   const csp =
     captcha.length === 0
@@ -34,7 +36,7 @@ export function registerSecurityHeaders(app: FastifyInstance, options: SecurityH
       : CONTENT_SECURITY_POLICY.replace("script-src 'self'", `script-src 'self' ${captcha.join(' ')}`).concat(
           `; frame-src ${captcha.join(' ')}`,
         );
-  const common: Record<string, string> = {
+  const headers: Record<string, string> = {
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
@@ -42,12 +44,16 @@ export function registerSecurityHeaders(app: FastifyInstance, options: SecurityH
     'cross-origin-resource-policy': 'same-origin',
     'x-frame-options': 'DENY',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    'cache-control': 'no-store',
   };
-  if (options.hsts) common['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.headers(common);
-    if (request.url.startsWith('/api/') || request.url === '/api') {
-      void reply.header('cache-control', 'no-store');
-    }
+  if (options.hsts) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  return headers;
+}
+
+/** Sets Ward's security headers on every response that reaches a route or the 404 handler. */
+export function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  const headers = securityHeaders(options);
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.headers(headers);
   });
 }

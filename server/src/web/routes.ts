@@ -15,27 +15,36 @@ export async function registerWebApp(app: WardApp, dist: string = WEB_DIST): Pro
     app.log.warn(`web app not built (${dist} is missing): run \`npm run build:web\``);
     return false;
   }
-  await app.register(fastifyStatic, {
-    root: dist,
-    wildcard: false,
-    index: ['index.html'],
-    cacheControl: false,
-    // Vite names assets by content hash, so they never change; the page itself must be revalidated.
-    setHeaders: (reply, filePath) => {
-      void reply.header(
-        'cache-control',
-        filePath.includes(`${path.sep}assets${path.sep}`)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
-      );
-    },
-  });
-  app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    if (request.url.startsWith('/api/')) {
-      throw new ApiError('not_found', `No route for GET ${request.url.split('?')[0] ?? ''}`);
-    }
-    void reply.header('cache-control', 'no-cache');
-    return reply.sendFile('index.html');
+  await app.register(async (web) => {
+    // A browser loads the app before anyone signs in, and the files hold no data: every route of
+    // this plugin, including the ones @fastify/static creates, is public.
+    web.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await web.register(fastifyStatic, {
+      root: dist,
+      wildcard: false,
+      index: ['index.html'],
+      cacheControl: false,
+      // Vite names assets by content hash, so they never change; the page itself must be revalidated.
+      setHeaders: (reply, filePath) => {
+        void reply.header(
+          'cache-control',
+          filePath.includes(`${path.sep}assets${path.sep}`)
+            ? 'public, max-age=31536000, immutable'
+            : 'no-cache',
+        );
+      },
+    });
+    web.get('/*', { schema: { hide: true } }, async (request, reply) => {
+      // The router decodes the path (`/%61pi/x` is `/api/x`), so decide on the decoded form.
+      const wildcard = (request.params as { '*'?: string })['*'] ?? '';
+      if (wildcard === 'api' || wildcard.startsWith('api/')) {
+        throw new ApiError('not_found', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}`);
+      }
+      void reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    });
   });
   return true;
 }

@@ -60,6 +60,8 @@ export function registerSessionCheck(app: WardApp, sessions: SessionService, coo
   app.decorateRequest('authVia', undefined);
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
+    // An unknown route is a 404 for everyone; only known routes need a session.
+    if (request.is404) return;
     if (config.public) {
       // Public unsafe routes (sign-in) still refuse cross-site posts: no login CSRF.
       // Clients that send neither header (curl, the mobile client) are not browsers a third-party
