@@ -9,6 +9,8 @@ import { PostgresThrottleStore } from './auth/throttle/postgres-store.ts';
 import { RedisThrottleStore } from './auth/throttle/redis-store.ts';
 import type { ThrottleStore } from './auth/throttle/store.ts';
 import type { WardConfig } from './config/types.ts';
+import { auditKeyFrom, AuditLog, type AuditKey } from './audit/log.ts';
+import { startSealer, type Sealer } from './audit/chain.ts';
 import type { Database } from './db/database.ts';
 import { loadTwoFactorKeyring } from './twofactor/keys.ts';
 import { TwoFactorService } from './twofactor/service.ts';
@@ -23,6 +25,7 @@ export interface Services {
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
   readonly twoFactor: TwoFactorService;
+  readonly audit: AuditLog;
   readonly cookie: SessionCookie;
   close(): Promise<void>;
 }
@@ -37,7 +40,11 @@ function derivedKey(secret: string, purpose: string): string {
   return createHmac('sha256', secret).update(`ward:${purpose}`).digest('base64url');
 }
 
-export async function createServices(config: WardConfig, database: Database): Promise<Services> {
+export async function createServices(
+  config: WardConfig,
+  database: Database,
+  log: { warn(message: string): void },
+): Promise<Services> {
   const tokenSecret = required(config.token.secret, 'token.secret');
   const previous = config.token.previousSecret;
   const db = database.db;
@@ -79,7 +86,9 @@ export async function createServices(config: WardConfig, database: Database): Pr
     featureEnabled: config.twoFactor.featureEnabled,
     challengeKey: derivedKey(tokenSecret, 'second-factor-challenge'),
   });
-  const signIn = new SignInService({ db, throttle, captcha, sessions, twoFactor, deviceKeys });
+  const audit = new AuditLog(db, auditKeyFrom(tokenSecret));
+  const sealer: Sealer = startSealer(db, auditKeyFrom(tokenSecret), log);
+  const signIn = new SignInService({ db, throttle, captcha, sessions, twoFactor, audit, deviceKeys });
   const passwords = new PasswordService({
     db,
     sessions,
@@ -95,7 +104,18 @@ export async function createServices(config: WardConfig, database: Database): Pr
     signIn,
     passwords,
     twoFactor,
+    audit,
     cookie: sessionCookieFor(config.server.tls !== undefined),
-    close: () => throttle.close(),
+    close: async () => {
+      await sealer.stop();
+      await throttle.close();
+    },
   };
+}
+
+/** The keys audit rows may carry: the current `token.secret`'s and, during a rotation, the previous one's. */
+export function auditKeys(config: WardConfig): AuditKey[] {
+  return [config.token.secret, config.token.previousSecret]
+    .filter((s): s is string => s !== undefined)
+    .map(auditKeyFrom);
 }

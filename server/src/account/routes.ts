@@ -173,7 +173,15 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
         response: {
           200: Type.Object({
             acceptable: Type.Boolean(),
-            reasons: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+            reasons: Type.Array(
+              Type.Object({
+                code: Type.String(),
+                message: Type.String(),
+                min: Type.Optional(Type.Integer()),
+                max: Type.Optional(Type.Integer()),
+                word: Type.Optional(Type.String()),
+              }),
+            ),
           }),
         },
       },
@@ -181,12 +189,23 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
     async (request) => {
       const auth = requireAuth(request);
       try {
-        await deps.passwords.validate(auth.userId, request.body.newPassword);
+        await deps.passwords.checkPolicy(auth.userId, request.body.newPassword);
         return { acceptable: true, reasons: [] };
       } catch (error) {
         if (error instanceof ApiError && error.code === 'password_rejected') {
-          const { reasons } = error.details as { reasons: { code: string; message: string }[] };
-          return { acceptable: false, reasons: reasons.map((r) => ({ code: r.code, message: r.message })) };
+          const { reasons } = error.details as {
+            reasons: { code: string; message: string; min?: number; max?: number; word?: string }[];
+          };
+          return {
+            acceptable: false,
+            reasons: reasons.map((r) => ({
+              code: r.code,
+              message: r.message,
+              min: r.min,
+              max: r.max,
+              word: r.word,
+            })),
+          };
         }
         throw error;
       }

@@ -3,6 +3,9 @@ import { issuePasswordToken, passwordLink } from '../account/password-tokens.ts'
 import type { WardConfig } from '../config/types.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { INSTITUTION_ROLES, isInstitutionRole } from '../identity/roles.ts';
+import { describeVerification } from '../audit/report.ts';
+import { verifyAuditTrail } from '../audit/verify.ts';
+import { auditKeys } from '../services.ts';
 import { loadTwoFactorKeyring } from '../twofactor/keys.ts';
 import { rotateTwoFactorKey } from '../twofactor/rotate.ts';
 import {
@@ -183,5 +186,14 @@ export async function rotateTwoFactorKeyCommand(config: WardConfig, print: Print
     );
     print('You may now remove auth.2fa.password.previous from every node.');
     return 0;
+  });
+}
+
+/** `ward audit-verify`: checks the whole audit chain; exit 1 at the first changed, deleted or forged row. */
+export async function auditVerifyCommand(config: WardConfig, print: Print): Promise<number> {
+  return withDatabase(config, async ({ db }) => {
+    const report = await verifyAuditTrail(db, auditKeys(config));
+    for (const line of describeVerification(report)) print(line);
+    return report.firstProblem ? 1 : 0;
   });
 }

@@ -7,6 +7,7 @@ import { AdminPasswordError } from '../identity/bootstrap-admin.ts';
 import { startWard } from '../main.ts';
 import { TwoFactorKeyMismatchError } from '../twofactor/keys.ts';
 import {
+  auditVerifyCommand,
   createInstitutionCommand,
   createUserCommand,
   resetPasswordCommand,
@@ -66,6 +67,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'rotate-2fa-key': {
     summary: 're-encrypt two-factor secrets under a new auth.2fa.password (old one in .previous)',
     run: (config) => rotateTwoFactorKeyCommand(config(), print),
+  },
+  'audit-verify': {
+    summary: 'check the audit trail: report the first row changed, deleted or inserted out of band',
+    run: (config) => auditVerifyCommand(config(), print),
   },
   'config-reference': {
     summary: 'print every configuration key, its default and meaning (Markdown)',

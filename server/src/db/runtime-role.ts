@@ -8,6 +8,9 @@ import type pg from 'pg';
  */
 export const TABLE_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   'ward.schema_migrations': ['SELECT'],
+  // The audit trail is append-only for the server: it can neither rewrite nor erase history.
+  'ward.audit_events': ['SELECT', 'INSERT'],
+  'ward.audit_seals': ['SELECT', 'INSERT'],
 };
 
 const DEFAULT_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;

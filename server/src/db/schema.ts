@@ -30,6 +30,9 @@ export interface InstitutionsTable {
   name: string;
   time_zone: string;
   two_factor_enabled: Generated<boolean>;
+  justified_access_hours: Generated<number>;
+  care_relationship_days: Generated<number>;
+  nurses_write_notes: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
@@ -142,6 +145,114 @@ export interface SecondFactorChallengesTable {
   device_key: string;
 }
 
+export interface PatientsTable {
+  institution_id: string;
+  id: string;
+  identifier_type: string;
+  identifier_value: string;
+  family_name: string;
+  given_names: string;
+  birth_date: ColumnType<string, string, string>;
+  sex: 'female' | 'male' | 'other' | 'unknown';
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  search_name: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface EncountersTable {
+  institution_id: string;
+  id: string;
+  patient_id: string;
+  author_id: string;
+  occurred_at: Date;
+  type: 'outpatient' | 'inpatient' | 'emergency' | 'home' | 'telehealth';
+  reason: string;
+  created_at: Timestamp;
+}
+
+export interface ClinicalNotesTable {
+  institution_id: string;
+  id: string;
+  encounter_id: string;
+  patient_id: string;
+  author_id: string;
+  subjective: string;
+  objective: string;
+  assessment: string;
+  plan: string;
+  status: 'draft' | 'signed';
+  signed_at: Date | null;
+  amends_note_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface DiagnosesTable {
+  institution_id: string;
+  id: string;
+  encounter_id: string;
+  patient_id: string;
+  code: string;
+  description: string;
+  recorded_by: string;
+  created_at: Timestamp;
+}
+
+export interface AllergiesTable {
+  institution_id: string;
+  id: string;
+  patient_id: string;
+  substance: string;
+  reaction: string;
+  severity: 'mild' | 'moderate' | 'severe' | 'unknown';
+  recorded_by: string;
+  created_at: Timestamp;
+}
+
+export interface AccessJustificationsTable {
+  institution_id: string;
+  id: string;
+  user_id: string;
+  patient_id: string;
+  reason: 'emergency' | 'professional_consultation' | 'patient_consultation' | 'audit';
+  detail: string;
+  granted_at: Timestamp;
+  expires_at: Date;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  event_id: string;
+  occurred_at: Timestamp;
+  institution_id: string | null;
+  actor_id: string | null;
+  actor_username: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  patient_id: string | null;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  reason: string | null;
+  details: ColumnType<unknown, string, string>;
+  mac: string;
+}
+
+export interface AuditSealsTable {
+  chain_seq: string;
+  event_id: string;
+  hash: Buffer;
+  sealed_at: Timestamp;
+}
+
 export interface Schema {
   'ward.deployment_settings': DeploymentSettingsTable;
   'ward.users': UsersTable;
@@ -156,4 +267,12 @@ export interface Schema {
   'ward.two_factor': TwoFactorTable;
   'ward.recovery_codes': RecoveryCodesTable;
   'ward.second_factor_challenges': SecondFactorChallengesTable;
+  'ward.patients': PatientsTable;
+  'ward.encounters': EncountersTable;
+  'ward.clinical_notes': ClinicalNotesTable;
+  'ward.diagnoses': DiagnosesTable;
+  'ward.allergies': AllergiesTable;
+  'ward.access_justifications': AccessJustificationsTable;
+  'ward.audit_events': AuditEventsTable;
+  'ward.audit_seals': AuditSealsTable;
 }

@@ -1,4 +1,5 @@
 import { adminPasswordCheck } from './admin-password.ts';
+import { auditChainCheck } from './audit-chain.ts';
 import { administratorsTwoFactorCheck } from './administrators-two-factor.ts';
 import type { Check } from './check.ts';
 import { databaseRolesCheck } from './database-role.ts';
@@ -24,4 +25,5 @@ export const DOCTOR_CHECKS: readonly Check[] = [
   twoFactorKeyCheck,
   tokenSecretCheck,
   databaseRolesCheck,
+  auditChainCheck,
 ];

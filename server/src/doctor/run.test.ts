@@ -233,7 +233,18 @@ describe('ward doctor', () => {
 
   test('an unreachable database fails the items that need it and still judges the rest', async () => {
     const run = await doctor(strongProduction({ 'database.url': 'postgres://ward@127.0.0.1:1/ward' }));
-    assert.deepEqual(run.statuses, ['FAIL', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'FAIL', 'PASS', 'PASS', 'FAIL']);
+    assert.deepEqual(run.statuses, [
+      'FAIL',
+      'PASS',
+      'PASS',
+      'PASS',
+      'PASS',
+      'PASS',
+      'FAIL',
+      'PASS',
+      'PASS',
+      'FAIL',
+    ]);
     assert.match(run.verdicts[0] ?? '', /cannot check, the database is unreachable/);
     assert.equal(run.status, 1);
   });

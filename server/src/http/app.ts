@@ -7,6 +7,10 @@ import type { WardConfig } from '../config/types.ts';
 import { registerPublicConfigRoute } from '../config/public-routes.ts';
 import type { Database } from '../db/database.ts';
 import { registerAccountRoutes } from '../account/routes.ts';
+import { registerPermissionCheck } from '../access/authorize.ts';
+import { registerAuditRoutes } from '../audit/routes.ts';
+import { registerPatientRoutes } from '../patients/routes.ts';
+import { registerRecordRoutes } from '../records/routes.ts';
 import { registerSessionCheck } from '../auth/sessions/http.ts';
 import { registerSignInRoutes } from '../auth/sign-in/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
@@ -66,7 +70,11 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   registerErrorHandling(app);
   registerSecurityHeaders(app, headerOptions);
   await app.register(fastifyCookie);
-  const services = await createServices(config, database);
+  const services = await createServices(config, database, {
+    warn: (message) => {
+      app.log.warn(message);
+    },
+  });
   app.addHook('onClose', async () => {
     await services.close();
   });
@@ -83,11 +91,15 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   });
 
   registerSessionCheck(app, services.sessions, services.cookie);
+  registerPermissionCheck(app, database.db);
   registerHealthRoutes(app, { databaseReachable: () => database.ping() });
   registerPublicConfigRoute(app, config, services.captcha);
   registerSignInRoutes(app, services);
   registerAccountRoutes(app, { ...services, db: database.db });
   registerTwoFactorRoutes(app, services);
+  registerPatientRoutes(app, { db: database.db, audit: services.audit });
+  registerRecordRoutes(app, { db: database.db, audit: services.audit });
+  registerAuditRoutes(app, { db: database.db, audit: services.audit });
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await registerWebApp(app, deps.webDist);
   return app;

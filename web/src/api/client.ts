@@ -1,9 +1,24 @@
 // The one place the web app talks HTTP to Ward. Pages receive an ApiClient and never call fetch themselves,
 // so credentials, headers and error handling are decided once.
+import type {
+  CaptchaInfo,
+  LoginRequest,
+  LoginResult,
+  Me,
+  PasswordCheck,
+  PasswordReason,
+  PublicConfig,
+  SessionInfo,
+  SignInRecord,
+} from './types.ts';
 
 /** An HTTP call that did not succeed: the server's `{error: {code, message}}`, or a local failure. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /** The server's `error.details`: structured detail such as why a password was refused. */
+  readonly details: unknown;
+  /** How long the server asked the client to wait, from `details` or the Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     /** HTTP status; 0 when no response arrived at all. */
@@ -11,29 +26,41 @@ export class ApiError extends Error {
     /** Stable machine-readable code from the server, or `network_error` / `invalid_response`. */
     readonly code: string,
     message: string,
+    extra: { details?: unknown; retryAfterSeconds?: number | undefined } = {},
   ) {
     super(message);
+    this.details = extra.details;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
   }
 }
 
-/** What the sign-in page needs to know before anyone is signed in. */
-export interface PublicConfig {
-  /** `development` or `production`. */
-  mode: string;
-  [key: string]: unknown;
-}
-
-export interface LoginCredentials {
-  username: string;
-  password: string;
-}
-
-/** Either a session was opened, or a second factor is required to finish signing in. */
-export type LoginResult = { kind: 'signedIn' } | { kind: 'secondFactor'; challenge: string };
+/** Answers that mean the session is gone, or may only do one thing until the user does it. */
+export type SessionProblem =
+  'unauthenticated' | 'password_change_required' | 'second_factor_enrolment_required';
 
 export interface ApiClient {
   getPublicConfig(): Promise<PublicConfig>;
-  login(credentials: LoginCredentials): Promise<LoginResult>;
+  login(request: LoginRequest): Promise<LoginResult>;
+  logout(): Promise<void>;
+  /** A fresh ALTCHA challenge for the sign-in page to solve (a JSON object, passed through as is). */
+  getCaptchaChallenge(): Promise<Record<string, unknown>>;
+  /** Sets a password through a one-time link's token. */
+  resetPassword(token: string, newPassword: string): Promise<void>;
+
+  getMe(): Promise<Me>;
+  getSignInHistory(): Promise<SignInRecord[]>;
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  checkPassword(newPassword: string, signal?: AbortSignal): Promise<PasswordCheck>;
+  listSessions(): Promise<SessionInfo[]>;
+  revokeSession(id: string): Promise<void>;
+  /** Signs out every session of the user but this one; answers how many ended. */
+  revokeOtherSessions(): Promise<number>;
+
+  /**
+   * Calls `listener` whenever an answer to a signed-in request says the session has ended or is
+   * restricted, wherever in the app the request was made. Returns the function that unsubscribes.
+   */
+  onSessionProblem(listener: (problem: SessionProblem) => void): () => void;
 }
 
 export interface ApiClientOptions {
@@ -60,41 +87,123 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** Seconds from a Retry-After header, which may be a number of seconds or an HTTP date. */
+function retryAfterHeader(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
 function errorFromResponse(response: Response, body: unknown): ApiError {
   const error = isJsonObject(body) ? body.error : undefined;
+  const retryAfterSeconds = retryAfterHeader(response);
   if (isJsonObject(error) && typeof error.code === 'string' && typeof error.message === 'string') {
-    return new ApiError(response.status, error.code, error.message);
+    const details = error.details;
+    const detailed =
+      isJsonObject(details) && typeof details.retryAfterSeconds === 'number'
+        ? details.retryAfterSeconds
+        : undefined;
+    return new ApiError(response.status, error.code, error.message, {
+      details,
+      retryAfterSeconds: detailed ?? retryAfterSeconds,
+    });
   }
-  return new ApiError(response.status, 'http_error', response.statusText || `HTTP ${response.status}`);
+  return new ApiError(response.status, 'http_error', response.statusText || `HTTP ${response.status}`, {
+    retryAfterSeconds,
+  });
+}
+
+function isSessionProblem(code: string): code is SessionProblem {
+  return (
+    code === 'unauthenticated' ||
+    code === 'password_change_required' ||
+    code === 'second_factor_enrolment_required'
+  );
+}
+
+/** The reasons a `password_rejected` error carries, or none. */
+export function passwordReasonsOf(error: unknown): PasswordReason[] {
+  if (!(error instanceof ApiError) || error.code !== 'password_rejected') return [];
+  const details = error.details;
+  if (!isJsonObject(details) || !Array.isArray(details.reasons)) return [];
+  return details.reasons.filter(
+    (reason): reason is PasswordReason =>
+      isJsonObject(reason) && typeof reason.code === 'string' && typeof reason.message === 'string',
+  );
+}
+
+/** Whether an error says the sign-in needs a (new) captcha answer. */
+export function isCaptchaDemand(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.code === 'captcha_required' || error.code === 'captcha_invalid');
+}
+
+/** The captcha a `captcha_required` or `captcha_invalid` error describes, when it describes one. */
+export function captchaDemandedBy(error: unknown): CaptchaInfo | undefined {
+  if (!isCaptchaDemand(error) || !isJsonObject(error.details) || !isJsonObject(error.details.captcha)) {
+    return undefined;
+  }
+  return parseCaptcha(error.details.captcha);
+}
+
+function parseCaptcha(value: unknown): CaptchaInfo {
+  // A server that predates captchas, or answers something unexpected, gets a page without one: the
+  // server still decides, and answers captcha_required if it wants one after all.
+  if (!isJsonObject(value)) return { provider: 'none', when: 'after-failures' };
+  const provider =
+    value.provider === 'recaptcha' || value.provider === 'altcha' ? value.provider : ('none' as const);
+  const when = value.when === 'always' ? 'always' : 'after-failures';
+  return typeof value.siteKey === 'string' ? { provider, when, siteKey: value.siteKey } : { provider, when };
 }
 
 export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   const baseUrl = options.baseUrl ?? '';
   const send = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const listeners = new Set<(problem: SessionProblem) => void>();
 
-  async function request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonObject> {
+  async function request(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    init: { body?: unknown; signedIn?: boolean; signal?: AbortSignal | undefined } = {},
+  ): Promise<JsonObject> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (options.language) headers['Accept-Language'] = options.language();
-    const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-    if (body !== undefined) {
+    // Same origin only: the session cookie is SameSite=Strict and the server checks Origin and
+    // Sec-Fetch-Site on every unsafe request, which the browser sets itself.
+    const requestInit: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+    if (init.signal) requestInit.signal = init.signal;
+    if (init.body !== undefined) {
       headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
+      requestInit.body = JSON.stringify(init.body);
     }
 
     let response: Response;
     try {
-      response = await send(baseUrl + path, init);
+      response = await send(baseUrl + path, requestInit);
     } catch (cause) {
+      if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
       throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause));
     }
 
     const json = await readJson(response);
-    if (!response.ok) throw errorFromResponse(response, json);
+    if (!response.ok) {
+      const error = errorFromResponse(response, json);
+      if (init.signedIn === true && isSessionProblem(error.code)) {
+        for (const listener of [...listeners]) listener(error.code);
+      }
+      throw error;
+    }
     if (!isJsonObject(json)) {
       throw new ApiError(response.status, 'invalid_response', `Expected a JSON object from ${path}`);
     }
     return json;
   }
+
+  // Answers are trusted to match the shapes in types.ts: the server validates its own responses
+  // against the same schemas before sending them.
+  const signedIn = { signedIn: true };
 
   return {
     async getPublicConfig(): Promise<PublicConfig> {
@@ -102,16 +211,71 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       if (typeof config.mode !== 'string') {
         throw new ApiError(200, 'invalid_response', 'The public configuration has no mode');
       }
-      return { ...config, mode: config.mode };
+      return {
+        mode: config.mode,
+        twoFactorAvailable: config.twoFactorAvailable === true,
+        captcha: parseCaptcha(config.captcha),
+      };
     },
 
-    async login(credentials: LoginCredentials): Promise<LoginResult> {
-      const result = await request('POST', '/api/auth/login', credentials);
-      const secondFactor = result.secondFactor;
-      if (isJsonObject(secondFactor) && typeof secondFactor.challenge === 'string') {
-        return { kind: 'secondFactor', challenge: secondFactor.challenge };
-      }
-      return { kind: 'signedIn' };
+    async login(credentials: LoginRequest): Promise<LoginResult> {
+      return (await request('POST', '/api/auth/login', { body: credentials })) as unknown as LoginResult;
+    },
+
+    async logout(): Promise<void> {
+      // Not reported as a session problem: a session that had already ended is what the caller wanted.
+      await request('POST', '/api/auth/logout');
+    },
+
+    async getCaptchaChallenge(): Promise<Record<string, unknown>> {
+      return request('GET', '/api/auth/captcha/challenge');
+    },
+
+    async resetPassword(token: string, newPassword: string): Promise<void> {
+      await request('POST', '/api/auth/password/reset', { body: { token, newPassword } });
+    },
+
+    async getMe(): Promise<Me> {
+      return (await request('GET', '/api/me', signedIn)) as unknown as Me;
+    },
+
+    async getSignInHistory(): Promise<SignInRecord[]> {
+      const { items } = await request('GET', '/api/me/sign-ins', signedIn);
+      return items as SignInRecord[];
+    },
+
+    async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+      await request('POST', '/api/me/password', { ...signedIn, body: { currentPassword, newPassword } });
+    },
+
+    async checkPassword(newPassword: string, signal?: AbortSignal): Promise<PasswordCheck> {
+      const body = { newPassword };
+      return (await request('POST', '/api/me/password/check', {
+        ...signedIn,
+        body,
+        signal,
+      })) as unknown as PasswordCheck;
+    },
+
+    async listSessions(): Promise<SessionInfo[]> {
+      const { items } = await request('GET', '/api/me/sessions', signedIn);
+      return items as SessionInfo[];
+    },
+
+    async revokeSession(id: string): Promise<void> {
+      await request('DELETE', `/api/me/sessions/${encodeURIComponent(id)}`, signedIn);
+    },
+
+    async revokeOtherSessions(): Promise<number> {
+      const { revoked } = await request('POST', '/api/me/sessions/revoke-others', signedIn);
+      return typeof revoked === 'number' ? revoked : 0;
+    },
+
+    onSessionProblem(listener: (problem: SessionProblem) => void): () => void {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
   };
 }

@@ -1,41 +1,85 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { ReactNode, SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { useApi } from '../api/ApiContext.tsx';
-import { ApiError } from '../api/client.ts';
+import { ApiError, captchaDemandedBy, isCaptchaDemand } from '../api/client.ts';
+import type { CaptchaInfo } from '../api/types.ts';
+import { describeError } from '../api/describe-error.ts';
+import { CaptchaField } from '../captcha/CaptchaField.tsx';
+import { PageHeading } from '../components/PageHeading.tsx';
+import { useSession } from '../session/SessionContext.tsx';
+import type { SessionNotice } from '../session/SessionContext.tsx';
 
-type Attempt =
-  | { kind: 'idle' }
-  | { kind: 'submitting' }
-  | { kind: 'failed'; message: string }
-  | { kind: 'signedIn' }
-  | { kind: 'secondFactor' };
+type Attempt = { kind: 'idle' } | { kind: 'submitting' } | { kind: 'failed'; message: string };
 
 function describeFailure(error: unknown, t: TFunction): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'network_error') return t('signIn.errors.network');
-    // The server's own words when it sent them; a proxy's bare 502 or an HTML page gets ours.
-    if (error.code !== 'http_error' && error.code !== 'invalid_response') return error.message;
-  }
-  return t('signIn.errors.unexpected');
+  if (error instanceof ApiError && error.code === 'invalid_credentials')
+    return t('signIn.invalidCredentials');
+  return describeError(error, t);
 }
+
+const NOTICE_STYLE: Record<SessionNotice, string> = {
+  signedOut: 'message--success',
+  sessionEnded: 'message--info',
+  signOutUnconfirmed: 'message--warning',
+};
 
 export function SignInPage(): ReactNode {
   const { t } = useTranslation();
   const api = useApi();
+  const session = useSession();
   const id = useId();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [attempt, setAttempt] = useState<Attempt>({ kind: 'idle' });
+  // The deployment's captcha; shown from the start when it is asked for always, otherwise once the
+  // server asks for it (after failed attempts).
+  const [configuredCaptcha, setConfiguredCaptcha] = useState<CaptchaInfo | null>(null);
+  const [captcha, setCaptcha] = useState<CaptchaInfo | null>(null);
+  const [captchaToken, setCaptchaToken] = useState<string | undefined>(undefined);
+  const [captchaRound, setCaptchaRound] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    api.getPublicConfig().then(
+      (config) => {
+        if (!current || config.captcha.provider === 'none') return;
+        setConfiguredCaptcha(config.captcha);
+        if (config.captcha.when === 'always') setCaptcha(config.captcha);
+      },
+      () => {
+        // Without the configuration the form still works: the server asks for a captcha if it needs one.
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api]);
 
   async function signIn(event: SubmitEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
+    if (captcha !== null && captchaToken === undefined) {
+      setAttempt({
+        kind: 'failed',
+        message: captcha.provider === 'altcha' ? t('captcha.stillVerifying') : t('captcha.notDone'),
+      });
+      return;
+    }
     setAttempt({ kind: 'submitting' });
+    const sentCaptcha = captchaToken;
     try {
-      const result = await api.login({ username, password });
-      setAttempt(result.kind === 'secondFactor' ? { kind: 'secondFactor' } : { kind: 'signedIn' });
+      await api.login({ username, password, ...(sentCaptcha === undefined ? {} : { captcha: sentCaptcha }) });
+      // The session now exists; the app shows whatever page it allows.
+      await session.refresh();
     } catch (error) {
+      const wanted = isCaptchaDemand(error);
+      if (wanted) {
+        const info = captchaDemandedBy(error) ?? configuredCaptcha;
+        if (info !== null && info.provider !== 'none') setCaptcha(info);
+      }
+      // A captcha answer is good for one attempt only.
+      if (sentCaptcha !== undefined || wanted) setCaptchaRound((round) => round + 1);
       setAttempt({ kind: 'failed', message: describeFailure(error, t) });
     } finally {
       // A password never lingers in the form after it has been sent.
@@ -46,11 +90,18 @@ export function SignInPage(): ReactNode {
   const submitting = attempt.kind === 'submitting';
   const headingId = `${id}-heading`;
   const errorId = `${id}-error`;
+  const notice = session.notice;
 
   return (
     <section className="card sign-in" aria-labelledby={headingId}>
-      <h1 id={headingId}>{t('signIn.title')}</h1>
+      <PageHeading id={headingId} title={t('signIn.title')} />
       <p className="card__intro">{t('signIn.intro')}</p>
+
+      {notice !== null && (
+        <p className={`message ${NOTICE_STYLE[notice]} sign-in__notice`} role="status">
+          {t(`notices.${notice}`)}
+        </p>
+      )}
 
       <form
         className="form"
@@ -91,19 +142,11 @@ export function SignInPage(): ReactNode {
           />
         </div>
 
+        {captcha !== null && <CaptchaField info={captcha} round={captchaRound} onToken={setCaptchaToken} />}
+
         {attempt.kind === 'failed' && (
           <p id={errorId} className="message message--error" role="alert">
             {attempt.message}
-          </p>
-        )}
-        {attempt.kind === 'signedIn' && (
-          <p className="message message--success" role="status">
-            {t('signIn.signedIn')}
-          </p>
-        )}
-        {attempt.kind === 'secondFactor' && (
-          <p className="message message--info" role="status">
-            {t('signIn.secondFactorRequired')}
           </p>
         )}
 

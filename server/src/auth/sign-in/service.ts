@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import type { AuditLog } from '../../audit/log.ts';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { ApiError } from '../../http/errors.ts';
 import {
@@ -60,6 +61,7 @@ export type SignInOutcome =
   | 'disabled'
   | 'throttled'
   | 'captcha_failed'
+  | 'captcha_unavailable'
   | 'ip_throttled'
   | 'second_factor_failed';
 
@@ -69,6 +71,7 @@ export interface SignInDeps {
   readonly captcha: CaptchaService;
   readonly sessions: SessionService;
   readonly twoFactor: TwoFactorService;
+  readonly audit: AuditLog;
   /** Keys that sign device cookies: `token.secret`, then its previous value. */
   readonly deviceKeys: readonly string[];
 }
@@ -80,6 +83,15 @@ const INVALID_CREDENTIALS =
 
 function invalidCredentials(): ApiError {
   return new ApiError('invalid_credentials', INVALID_CREDENTIALS);
+}
+
+function tooManyFromAddress(windowEndsAt: Date): ApiError {
+  const seconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - Date.now()) / 1000));
+  return new ApiError(
+    'too_many_requests',
+    `Too many failed sign-ins from this address. Try again in ${Math.ceil(seconds / 60)} minutes.`,
+    { headers: { 'retry-after': String(seconds) }, details: { retryAfterSeconds: seconds } },
+  );
 }
 
 /**
@@ -100,15 +112,7 @@ export class SignInService {
     const ip = await throttle.ipState(request.ip);
     if (ip.failures >= IP_FAILURE_CEILING) {
       await this.#record(username, undefined, request, 'ip_throttled');
-      const seconds = Math.max(1, Math.ceil((ip.windowEndsAt.getTime() - Date.now()) / 1000));
-      throw new ApiError(
-        'too_many_requests',
-        `Too many failed sign-ins from this address. Try again in ${Math.ceil(seconds / 60)} minutes.`,
-        {
-          headers: { 'retry-after': String(seconds) },
-          details: { retryAfterSeconds: seconds },
-        },
-      );
+      throw tooManyFromAddress(ip.windowEndsAt);
     }
 
     const deviceId = verifyDeviceToken(this.#deps.deviceKeys, username, request.deviceToken);
@@ -121,6 +125,7 @@ export class SignInService {
         verdict = await captcha.verify(request.captcha, request.ip);
       } catch (error) {
         if (error instanceof CaptchaUnavailableError) {
+          await this.#record(username, undefined, request, 'captcha_unavailable');
           throw new ApiError(
             'captcha_unavailable',
             'The captcha could not be verified right now, so sign-in is paused. Try again shortly.',
@@ -140,10 +145,20 @@ export class SignInService {
       }
     }
 
-    if (lock.lockedUntil) {
-      await dummyVerify(request.password);
-      await this.#record(username, undefined, request, 'throttled');
-      throw invalidCredentials();
+    if (lock.lockedUntil) return this.#refuseThrottled(username, request);
+
+    // The guess is counted as a failure before it is checked, atomically with the ceiling and lock
+    // checks: a burst of parallel guesses must not all pass checks made before any was counted.
+    const addressClaim = await throttle.claimIpAttempt(request.ip, IP_FAILURE_CEILING);
+    if (!addressClaim.allowed) {
+      await this.#record(username, undefined, request, 'ip_throttled');
+      throw tooManyFromAddress(addressClaim.windowEndsAt);
+    }
+    const claim = await throttle.claimAttempt(lockKey);
+    if (!claim.allowed) {
+      // Refusals of a locked account are not guesses: they do not count against the address.
+      await throttle.releaseIpAttempt(request.ip);
+      return this.#refuseThrottled(username, request);
     }
 
     const user = await findUserForSignIn(this.#deps.db, username);
@@ -151,8 +166,6 @@ export class SignInService {
       ? await verifyPassword(user.passwordHash, request.password)
       : await dummyVerify(request.password);
     if (!user || !passwordOk || user.disabled) {
-      await throttle.recordFailure(lockKey);
-      await throttle.recordIpFailure(request.ip);
       await this.#record(
         username,
         user?.id,
@@ -162,9 +175,7 @@ export class SignInService {
       throw invalidCredentials();
     }
 
-    // Most sign-ins follow no failure: skip the writes then.
-    if (lock.failures > 0) await throttle.reset(lockKey);
-    if (deviceId) await throttle.reset(`account:${username}`);
+    await throttle.releaseIpAttempt(request.ip);
     if (user.passwordHash && needsRehash(user.passwordHash)) {
       await this.#deps.db
         .updateTable('ward.users')
@@ -180,9 +191,19 @@ export class SignInService {
         userAgent: request.userAgent,
         lockKey,
       });
+      // The attempt claimed above stays counted until the second factor is right too: otherwise whoever
+      // knows the password could wipe the backoff earned by wrong codes just by entering it again.
       return { kind: 'second_factor', challenge, expiresAt };
     }
+    await this.#clearFailures(lockKey, username);
     return this.#finish(user, username, request, twoFactor.required);
+  }
+
+  /** After a complete sign-in: the key's failures are forgiven, and the account's too when a known device signed in. */
+  async #clearFailures(lockKey: string, username: string): Promise<void> {
+    await this.#deps.throttle.reset(lockKey);
+    const accountKey = `account:${username}`;
+    if (lockKey !== accountKey) await this.#deps.throttle.reset(accountKey);
   }
 
   /** The second step: a TOTP or recovery code for the challenge the password step returned. */
@@ -194,7 +215,7 @@ export class SignInService {
       });
       const user = await findUserById(this.#deps.db, outcome.userId);
       if (!user || user.disabled) throw invalidCredentials();
-      await this.#deps.throttle.reset(outcome.lockKey);
+      await this.#clearFailures(outcome.lockKey, user.username);
       return await this.#finish(user, user.username, request, false);
     } catch (error) {
       if (
@@ -246,6 +267,13 @@ export class SignInService {
     };
   }
 
+  /** A locked account's answer: the same work, message and status as a wrong password. */
+  async #refuseThrottled(username: string, request: SignInRequest): Promise<never> {
+    await dummyVerify(request.password);
+    await this.#record(username, undefined, request, 'throttled');
+    throw invalidCredentials();
+  }
+
   #stateAfterPassword(
     user: UserForSignIn,
     level: SecurityLevel,
@@ -277,5 +305,18 @@ export class SignInService {
         outcome,
       })
       .execute();
+    // The audit trail keeps every attempt too, in the same transaction as the session it opens.
+    await this.#deps.audit.record(
+      {
+        action: outcome === 'success' ? 'auth.sign_in' : 'auth.sign_in_failed',
+        outcome: outcome === 'success' ? 'success' : 'failure',
+        actorId: userId ?? null,
+        actorUsername: username.slice(0, 128),
+        ip: request.ip,
+        userAgent: request.userAgent,
+        reason: outcome === 'success' ? null : outcome,
+      },
+      db,
+    );
   }
 }

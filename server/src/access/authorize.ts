@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import type { FastifyRequest } from 'fastify';
+import type { Schema } from '../db/schema.ts';
+import { ApiError } from '../http/errors.ts';
+import type { WardApp } from '../http/types.ts';
+import type { InstitutionRole } from '../identity/roles.ts';
+import { rolesAllow, type Action } from './permissions.ts';
+
+/** The signed-in user's standing in the institution a request addresses. */
+export interface InstitutionAccess {
+  readonly institutionId: string;
+  readonly userId: string;
+  readonly roles: readonly InstitutionRole[];
+  readonly timeZone: string;
+  readonly justifiedAccessHours: number;
+  readonly careRelationshipDays: number;
+  readonly nursesWriteNotes: boolean;
+  can(action: Action): boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a route under /api/institutions/:iid does; the permission check enforces it. */
+    permission?: Action;
+  }
+  interface FastifyRequest {
+    /** Set by the permission check on every institution route. */
+    access: InstitutionAccess | undefined;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function notFound(): ApiError {
+  return new ApiError('not_found', 'No such institution, or you are not a member of it.');
+}
+
+export async function loadAccess(
+  db: Kysely<Schema>,
+  userId: string,
+  institutionId: string,
+): Promise<InstitutionAccess | undefined> {
+  if (!UUID.test(institutionId)) return undefined;
+  const row = await db
+    .selectFrom('ward.memberships as m')
+    .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
+    .select([
+      'm.roles',
+      'i.time_zone',
+      'i.justified_access_hours',
+      'i.care_relationship_days',
+      'i.nurses_write_notes',
+    ])
+    .where('m.institution_id', '=', institutionId)
+    .where('m.user_id', '=', userId)
+    .where('m.disabled_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const roles = row.roles as InstitutionRole[];
+  const settings = { nursesWriteNotes: row.nurses_write_notes };
+  return {
+    institutionId,
+    userId,
+    roles,
+    timeZone: row.time_zone,
+    justifiedAccessHours: row.justified_access_hours,
+    careRelationshipDays: row.care_relationship_days,
+    nursesWriteNotes: row.nurses_write_notes,
+    can: (action) => rolesAllow(roles, action, settings),
+  };
+}
+
+/**
+ * The one permission check. Every route under `/api/institutions/:iid/` must declare the action it
+ * performs (`config.permission`), or Ward refuses to start; each request then needs a live
+ * membership in that institution (otherwise 404: other institutions' ids reveal nothing) whose
+ * roles allow the action (otherwise 403). Memberships are read on every request, so a change of
+ * roles applies to the very next one.
+ */
+export function registerPermissionCheck(app: WardApp, db: Kysely<Schema>): void {
+  app.decorateRequest('access', undefined);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/institutions/:iid') && route.config?.permission === undefined) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
+    }
+  });
+  app.addHook('preValidation', async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (permission === undefined) return;
+    const auth = request.auth;
+    if (!auth) throw new ApiError('unauthenticated', 'Sign in to continue.');
+    const { iid } = request.params as { iid?: string };
+    const access = iid === undefined ? undefined : await loadAccess(db, auth.userId, iid);
+    if (!access) throw notFound();
+    if (!access.can(permission)) {
+      throw new ApiError('forbidden', 'Your role in this institution does not allow this.');
+    }
+    request.access = access;
+  });
+}
+
+/** The access the permission check established for this request. */
+export function requireAccess(request: FastifyRequest): InstitutionAccess {
+  if (!request.access) throw new ApiError('forbidden', 'This route has no permission check.');
+  return request.access;
+}

@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { FastifyRequest } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import type { Schema } from '../db/schema.ts';
+
+/** What happened, recorded in the same transaction as the action itself. Never a secret, never clinical content. */
+export interface AuditEvent {
+  readonly action: string;
+  readonly outcome: 'success' | 'denied' | 'failure';
+  readonly institutionId?: string | null | undefined;
+  readonly actorId?: string | null | undefined;
+  readonly actorUsername?: string | null | undefined;
+  readonly targetType?: string | null | undefined;
+  readonly targetId?: string | null | undefined;
+  readonly patientId?: string | null | undefined;
+  readonly ip?: string | null | undefined;
+  readonly userAgent?: string | null | undefined;
+  readonly reason?: string | null | undefined;
+  /** Small, non-sensitive facts: counts, filters, before/after of settings. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** JSON with object keys sorted at every level, so the same content always gives the same bytes. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export interface StoredEventFields {
+  readonly event_id: string;
+  readonly institution_id: string | null;
+  readonly actor_id: string | null;
+  readonly actor_username: string | null;
+  readonly action: string;
+  readonly target_type: string | null;
+  readonly target_id: string | null;
+  readonly patient_id: string | null;
+  readonly outcome: string;
+  readonly ip: string | null;
+  readonly user_agent: string | null;
+  readonly reason: string | null;
+  readonly details: unknown;
+}
+
+/** The bytes the application's MAC covers: every field it wrote. */
+export function macContent(e: StoredEventFields): string {
+  return canonicalJson([
+    e.event_id,
+    e.institution_id,
+    e.actor_id,
+    e.actor_username,
+    e.action,
+    e.target_type,
+    e.target_id,
+    e.patient_id,
+    e.outcome,
+    e.ip,
+    e.user_agent,
+    e.reason,
+    e.details ?? {},
+  ]);
+}
+
+export interface AuditKey {
+  readonly id: string;
+  readonly key: string;
+}
+
+export function auditKeyFrom(secret: string): AuditKey {
+  const key = createHmac('sha256', secret).update('ward:audit-mac').digest('base64url');
+  return { id: createHmac('sha256', key).update('ward:audit-key-id').digest('hex').slice(0, 12), key };
+}
+
+export function macOf(key: AuditKey, content: string): string {
+  return `${key.id}.${createHmac('sha256', key.key).update(content).digest('base64url')}`;
+}
+
+/** Who and where, from the request: the signed-in user, the client's address and browser. */
+export function requestContext(
+  request: FastifyRequest,
+): Pick<AuditEvent, 'actorId' | 'actorUsername' | 'ip' | 'userAgent'> {
+  const ua = request.headers['user-agent'];
+  return {
+    actorId: request.auth?.userId ?? null,
+    actorUsername: request.auth?.username ?? null,
+    ip: request.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+  };
+}
+
+/**
+ * Writes audit events. Each row gets an HMAC under a key derived from `token.secret`, which the
+ * database never holds: a row someone inserts by hand has no valid MAC, and `audit-verify` says so.
+ * Rows are inserted freely (no lock) and sealed into the hash chain afterwards by the sealer.
+ */
+export class AuditLog {
+  readonly #key: AuditKey;
+  readonly #db: Kysely<Schema>;
+  constructor(db: Kysely<Schema>, key: AuditKey) {
+    this.#db = db;
+    this.#key = key;
+  }
+
+  /** Records an event, in `db` when given (the action's own transaction). */
+  async record(event: AuditEvent, db: Kysely<Schema> = this.#db): Promise<void> {
+    const row = {
+      event_id: uuidv7(),
+      institution_id: event.institutionId ?? null,
+      actor_id: event.actorId ?? null,
+      actor_username: event.actorUsername ?? null,
+      action: event.action,
+      target_type: event.targetType ?? null,
+      target_id: event.targetId ?? null,
+      patient_id: event.patientId ?? null,
+      outcome: event.outcome,
+      ip: event.ip ?? null,
+      user_agent: event.userAgent?.slice(0, 512) ?? null,
+      reason: event.reason?.slice(0, 1000) ?? null,
+      details: JSON.parse(canonicalJson(event.details ?? {})) as Record<string, unknown>,
+    };
+    await db
+      .insertInto('ward.audit_events')
+      .values({ ...row, details: JSON.stringify(row.details), mac: macOf(this.#key, macContent(row)) })
+      .execute();
+  }
+}

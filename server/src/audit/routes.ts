@@ -1,0 +1,236 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { sql, type Kysely } from 'kysely';
+import { requireAccess } from '../access/authorize.ts';
+import type { Schema } from '../db/schema.ts';
+import { ApiError } from '../http/errors.ts';
+import type { WardApp } from '../http/types.ts';
+import { requestContext, type AuditLog } from './log.ts';
+
+export interface AuditRouteDeps {
+  readonly db: Kysely<Schema>;
+  readonly audit: AuditLog;
+}
+
+const Iid = Type.Object({ iid: Type.String({ format: 'uuid' }) });
+
+const AuditItem = Type.Object({
+  id: Type.String(),
+  occurredAt: Type.String({ format: 'date-time' }),
+  actorId: Type.Union([Type.String(), Type.Null()]),
+  actorUsername: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  outcome: Type.String(),
+  targetType: Type.Union([Type.String(), Type.Null()]),
+  targetId: Type.Union([Type.String(), Type.Null()]),
+  patientId: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Unknown(),
+});
+
+/** The audit viewer (auditors and administrators) and the review list of justified accesses. */
+export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
+  const { db, audit } = deps;
+
+  app.get(
+    '/api/institutions/:iid/audit',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags: ['audit'],
+        params: Iid,
+        querystring: Type.Object(
+          {
+            actor: Type.Optional(Type.String({ format: 'uuid' })),
+            patient: Type.Optional(Type.String({ format: 'uuid' })),
+            action: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+            before: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(AuditItem),
+            nextBefore: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const access = requireAccess(request);
+      const q = request.query;
+      if (q.from && q.to && new Date(q.from) > new Date(q.to)) {
+        throw new ApiError('bad_request', '"from" must not be after "to".');
+      }
+      const limit = q.limit ?? 100;
+      let query = db
+        .selectFrom('ward.audit_events')
+        .select([
+          'id',
+          'occurred_at',
+          'actor_id',
+          'actor_username',
+          'action',
+          'outcome',
+          'target_type',
+          'target_id',
+          'patient_id',
+          'ip',
+          'user_agent',
+          'reason',
+          'details',
+        ])
+        .where('institution_id', '=', access.institutionId);
+      if (q.actor) query = query.where('actor_id', '=', q.actor);
+      if (q.patient) query = query.where('patient_id', '=', q.patient);
+      if (q.action) query = query.where('action', '=', q.action);
+      if (q.from) query = query.where('occurred_at', '>=', new Date(q.from));
+      if (q.to) query = query.where('occurred_at', '<=', new Date(q.to));
+      if (q.before) query = query.where('id', '<', q.before);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      await audit.record({
+        ...requestContext(request),
+        action: 'audit.read',
+        outcome: 'success',
+        institutionId: access.institutionId,
+        details: {
+          actor: q.actor,
+          patient: q.patient,
+          action: q.action,
+          from: q.from,
+          to: q.to,
+          results: page.length,
+        },
+      });
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          occurredAt: r.occurred_at.toISOString(),
+          actorId: r.actor_id,
+          actorUsername: r.actor_username,
+          action: r.action,
+          outcome: r.outcome,
+          targetType: r.target_type,
+          targetId: r.target_id,
+          patientId: r.patient_id,
+          ip: r.ip,
+          userAgent: r.user_agent,
+          reason: r.reason,
+          details: r.details,
+        })),
+        nextBefore: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/institutions/:iid/access-justifications',
+    {
+      config: { permission: 'access.review' },
+      schema: {
+        tags: ['audit'],
+        params: Iid,
+        querystring: Type.Object(
+          { unreviewed: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                userId: Type.String(),
+                username: Type.String(),
+                patientId: Type.String(),
+                reason: Type.String(),
+                detail: Type.String(),
+                grantedAt: Type.String({ format: 'date-time' }),
+                expiresAt: Type.String({ format: 'date-time' }),
+                reviewedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const access = requireAccess(request);
+      let query = db
+        .selectFrom('ward.access_justifications as j')
+        .innerJoin('ward.users as u', 'u.id', 'j.user_id')
+        .select([
+          'j.id',
+          'j.user_id',
+          'u.username',
+          'j.patient_id',
+          'j.reason',
+          'j.detail',
+          'j.granted_at',
+          'j.expires_at',
+          'j.reviewed_at',
+        ])
+        .where('j.institution_id', '=', access.institutionId);
+      if (request.query.unreviewed) query = query.where('j.reviewed_at', 'is', null);
+      const rows = await query.orderBy('j.granted_at', 'desc').limit(500).execute();
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          userId: r.user_id,
+          username: r.username,
+          patientId: r.patient_id,
+          reason: r.reason,
+          detail: r.detail,
+          grantedAt: r.granted_at.toISOString(),
+          expiresAt: r.expires_at.toISOString(),
+          reviewedAt: r.reviewed_at?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/institutions/:iid/access-justifications/:jid/review',
+    {
+      config: { permission: 'access.review' },
+      schema: {
+        tags: ['audit'],
+        params: Type.Object({ iid: Type.String({ format: 'uuid' }), jid: Type.String({ format: 'uuid' }) }),
+        response: { 200: Type.Object({ reviewed: Type.Boolean() }) },
+      },
+    },
+    async (request) => {
+      const access = requireAccess(request);
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('ward.access_justifications')
+          .set({ reviewed_at: sql`now()`, reviewed_by: access.userId })
+          .where('institution_id', '=', access.institutionId)
+          .where('id', '=', request.params.jid)
+          .where('reviewed_at', 'is', null)
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n)
+          throw new ApiError('not_found', 'No such justification waiting for review.');
+        await audit.record(
+          {
+            ...requestContext(request),
+            action: 'access.reviewed',
+            outcome: 'success',
+            institutionId: access.institutionId,
+            targetType: 'access_justification',
+            targetId: request.params.jid,
+          },
+          trx,
+        );
+        return { reviewed: true };
+      });
+    },
+  );
+}
