@@ -94,6 +94,10 @@ export async function createServices(
     sessions,
     throttle,
     hasSecondFactor: async (userId) => (await twoFactor.status(userId)).enabled,
+    secondFactorOwed: async (userId) => {
+      const status = await twoFactor.status(userId);
+      return status.required && !status.enabled;
+    },
   });
   return {
     config,

@@ -4,6 +4,7 @@ import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import type { InstitutionRole } from '../identity/roles.ts';
+import { isAllowedAt, type AccessHours } from './hours.ts';
 import { rolesAllow, type Action } from './permissions.ts';
 
 /** The signed-in user's standing in the institution a request addresses. */
@@ -15,6 +16,9 @@ export interface InstitutionAccess {
   readonly justifiedAccessHours: number;
   readonly careRelationshipDays: number;
   readonly nursesWriteNotes: boolean;
+  /** Granted per member by the institution's administrators (seed: only on protected devices). */
+  readonly exportPermission: boolean;
+  readonly hours: AccessHours;
   can(action: Action): boolean;
 }
 
@@ -46,6 +50,8 @@ export async function loadAccess(
     .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
     .select([
       'm.roles',
+      'm.access_hours',
+      'm.export_permission',
       'i.time_zone',
       'i.justified_access_hours',
       'i.care_relationship_days',
@@ -66,6 +72,8 @@ export async function loadAccess(
     justifiedAccessHours: row.justified_access_hours,
     careRelationshipDays: row.care_relationship_days,
     nursesWriteNotes: row.nurses_write_notes,
+    exportPermission: row.export_permission,
+    hours: row.access_hours as AccessHours,
     can: (action) => rolesAllow(roles, action, settings),
   };
 }
@@ -92,6 +100,12 @@ export function registerPermissionCheck(app: WardApp, db: Kysely<Schema>): void 
     const { iid } = request.params as { iid?: string };
     const access = iid === undefined ? undefined : await loadAccess(db, auth.userId, iid);
     if (!access) throw notFound();
+    if (!isAllowedAt(access.hours, access.timeZone, new Date())) {
+      throw new ApiError(
+        'outside_access_hours',
+        'Your access hours for this institution do not include this time.',
+      );
+    }
     if (!access.can(permission)) {
       throw new ApiError('forbidden', 'Your role in this institution does not allow this.');
     }

@@ -19,6 +19,11 @@ export interface PasswordServiceDeps {
   readonly throttle: ThrottleStore;
   /** Whether the user has a second factor enrolled (NIST: 8 characters then, 15 without). */
   readonly hasSecondFactor: (userId: string) => Promise<boolean>;
+  /**
+   * Whether the user's level requires a second factor they have not enrolled yet: then a session
+   * leaves `password_change_required` for `second_factor_enrolment_required`, not for `active`.
+   */
+  readonly secondFactorOwed?: (userId: string) => Promise<boolean>;
 }
 
 export interface PasswordRequirements {
@@ -34,6 +39,20 @@ export type NewPasswordProblem = PasswordProblem | { readonly code: 'reused'; re
 
 function rejected(reasons: readonly NewPasswordProblem[]): ApiError {
   return new ApiError('password_rejected', reasons.map((r) => r.message).join(' '), { details: { reasons } });
+}
+
+/** The throttle key for answers about a user's passwords given to someone already past sign-in. */
+function passwordGuessKey(userId: string): string {
+  return `password-change:${userId}`;
+}
+
+function tooManyPasswordAttempts(lockedUntil: Date): ApiError {
+  const seconds = Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000));
+  return new ApiError(
+    'too_many_requests',
+    `Too many password attempts. Try again in ${Math.ceil(seconds / 60)} minutes.`,
+    { headers: { 'retry-after': String(seconds) }, details: { retryAfterSeconds: seconds } },
+  );
 }
 
 /**
@@ -60,8 +79,32 @@ export class PasswordService {
     return { level, rules: passwordRulesFor(level, await this.#deps.hasSecondFactor(userId)) };
   }
 
-  /** Rejects a candidate password with every reason, or returns nothing. */
+  /**
+   * The level's rules, the blocklist and context words only: what the user may be told while still
+   * typing. Reuse is not judged here: comparing a candidate with the current and earlier passwords
+   * would answer "is this your password?" to anyone holding a session, without limit.
+   */
+  async checkPolicy(userId: string, candidate: string): Promise<void> {
+    const { reasons } = await this.#policyProblems(userId, candidate);
+    if (reasons.length > 0) throw rejected(reasons);
+  }
+
+  /** Rejects a candidate password with every reason, reuse of a recent one included, or returns nothing. */
   async validate(userId: string, candidate: string): Promise<void> {
+    const { reasons, level, passwordHash } = await this.#policyProblems(userId, candidate);
+    if (reasons.length === 0 && (await this.#reused(userId, candidate, level.historyCount, passwordHash))) {
+      reasons.push({
+        code: 'reused',
+        message: `This password was used recently; choose one you have not used in your last ${Math.max(1, level.historyCount)} passwords.`,
+      });
+    }
+    if (reasons.length > 0) throw rejected(reasons);
+  }
+
+  async #policyProblems(
+    userId: string,
+    candidate: string,
+  ): Promise<{ reasons: NewPasswordProblem[]; level: SecurityLevel; passwordHash: string | null }> {
     const user = await findUserById(this.#deps.db, userId);
     if (!user) throw new ApiError('not_found', 'No such user.');
     const memberships = await membershipsOf(this.#deps.db, userId);
@@ -72,17 +115,7 @@ export class PasswordService {
       ...(user.email ? { email: user.email } : {}),
       ...(memberships[0] ? { institutionName: memberships[0].institutionName } : {}),
     });
-    const reasons: NewPasswordProblem[] = verdict.ok ? [] : [...verdict.reasons];
-    if (
-      reasons.length === 0 &&
-      (await this.#reused(userId, candidate, level.historyCount, user.passwordHash))
-    ) {
-      reasons.push({
-        code: 'reused',
-        message: `This password was used recently; choose one you have not used in your last ${Math.max(1, level.historyCount)} passwords.`,
-      });
-    }
-    if (reasons.length > 0) throw rejected(reasons);
+    return { reasons: verdict.ok ? [] : [...verdict.reasons], level, passwordHash: user.passwordHash };
   }
 
   async #reused(
@@ -140,15 +173,28 @@ export class PasswordService {
     currentPassword: string,
     newPassword: string,
   ): Promise<void> {
+    // Guesses at the current password through a session (a borrowed or unattended one) get the same
+    // backoff as guesses at sign-in, on a counter of their own so that they cannot lock sign-in.
+    const { throttle } = this.#deps;
+    const guessKey = passwordGuessKey(userId);
+    // Counted before it is checked, so that parallel guesses cannot all slip past the lock.
+    const claim = await throttle.claimAttempt(guessKey);
+    if (!claim.allowed) throw tooManyPasswordAttempts(claim.lockedUntil ?? new Date());
     const user = await findUserById(this.#deps.db, userId);
     if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new ApiError('invalid_credentials', 'The current password is not correct.');
     }
+    await throttle.reset(guessKey);
     await this.validate(userId, newPassword);
+    const owed = (await this.#deps.secondFactorOwed?.(userId)) ?? false;
     await this.#deps.db.transaction().execute(async (trx) => {
       await this.#store(trx, userId, newPassword);
       await this.#deps.sessions.revokeAllOfUser(userId, 'password_changed', sessionId, trx);
-      await this.#deps.sessions.setState(sessionId, 'active', trx);
+      await this.#deps.sessions.setState(
+        sessionId,
+        owed ? 'second_factor_enrolment_required' : 'active',
+        trx,
+      );
     });
   }
 
@@ -160,6 +206,13 @@ export class PasswordService {
     );
     const userId = await peekPasswordToken(this.#deps.db, token);
     if (!userId) throw invalid;
+    // The rules first: they say nothing about the account's passwords.
+    await this.checkPolicy(userId, newPassword);
+    // "Used recently" is an answer about the current and earlier passwords, and a refused password
+    // leaves the link usable: its holder gets as few such answers as a guesser at the current one.
+    const guessKey = passwordGuessKey(userId);
+    const claim = await this.#deps.throttle.claimAttempt(guessKey);
+    if (!claim.allowed) throw tooManyPasswordAttempts(claim.lockedUntil ?? new Date());
     await this.validate(userId, newPassword);
     await this.#deps.db.transaction().execute(async (trx) => {
       const consumed = await consumePasswordToken(trx, token);
@@ -167,6 +220,7 @@ export class PasswordService {
       await this.#store(trx, userId, newPassword);
       await this.#deps.sessions.revokeAllOfUser(userId, 'password_reset', undefined, trx);
     });
+    await this.#deps.throttle.reset(guessKey);
     // A reset also lifts the lock that strangers' guessing put on the account.
     const user = await findUserById(this.#deps.db, userId);
     if (user) await this.#deps.throttle.reset(`account:${user.username}`);

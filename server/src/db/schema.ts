@@ -57,6 +57,12 @@ export interface MembershipsTable {
   user_id: string;
   roles: string[];
   security_level_id: string;
+  /** AccessHours (server/src/access/hours.ts) as JSON. */
+  access_hours: ColumnType<unknown, string | undefined, string>;
+  export_permission: Generated<boolean>;
+  export_permission_note: string | null;
+  export_permission_changed_at: Date | null;
+  export_permission_changed_by: string | null;
   disabled_at: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -112,6 +118,7 @@ export interface SessionsTable {
   user_agent: string;
   revoked_at: Date | null;
   revoked_reason: string | null;
+  reauthenticated_at: Date | null;
 }
 
 export interface TwoFactorTable {

@@ -8,6 +8,7 @@ import { registerPublicConfigRoute } from '../config/public-routes.ts';
 import type { Database } from '../db/database.ts';
 import { registerAccountRoutes } from '../account/routes.ts';
 import { registerPermissionCheck } from '../access/authorize.ts';
+import { hoursOfUser, judgeHours } from '../access/hours-gate.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
 import { registerPatientRoutes } from '../patients/routes.ts';
 import { registerRecordRoutes } from '../records/routes.ts';
@@ -90,7 +91,12 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
     },
   });
 
-  registerSessionCheck(app, services.sessions, services.cookie);
+  registerSessionCheck(
+    app,
+    services.sessions,
+    services.cookie,
+    async (auth) => judgeHours(await hoursOfUser(database.db, auth.userId), new Date()).allowed,
+  );
   registerPermissionCheck(app, database.db);
   registerHealthRoutes(app, { databaseReachable: () => database.ping() });
   registerPublicConfigRoute(app, config, services.captcha);

@@ -26,6 +26,7 @@ export const CHALLENGE_MINUTES = 5;
 export const CHALLENGE_MAX_FAILURES = 5;
 /** An enrolment not confirmed within this time must start again. */
 const PENDING_MINUTES = 15;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TwoFactorStatus {
   /** The deployment flag is on and one of the user's institutions (or system administration) offers it. */
@@ -353,6 +354,17 @@ export class TwoFactorService {
     return { challenge: `${id}.${this.#sign(id)}`, expiresAt };
   }
 
+  /** The challenge id inside a token this deployment signed, or undefined for any other string. */
+  #challengeId(challenge: string): string | undefined {
+    const parts = challenge.split('.');
+    if (parts.length !== 2) return undefined;
+    const [id, signature] = parts as [string, string];
+    if (!UUID.test(id)) return undefined;
+    const expected = Buffer.from(this.#sign(id));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given) ? id : undefined;
+  }
+
   /** Answers a challenge with a TOTP code or a recovery code. Consumes the challenge on success. */
   async answerChallenge(
     challenge: string,
@@ -362,41 +374,48 @@ export class TwoFactorService {
       'challenge_invalid',
       'This sign-in has expired; enter your password again.',
     );
-    const [id, signature] = challenge.split('.');
-    if (!id || !signature) throw invalid;
-    const expected = Buffer.from(this.#sign(id));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
+    const id = this.#challengeId(challenge);
+    if (id === undefined) throw invalid;
     const { db } = this.#deps;
-    const row = await db
-      .selectFrom('ward.second_factor_challenges')
-      .select(['user_id', 'expires_at', 'failures', 'consumed_at', 'device_key'])
+    const now = new Date(this.#now());
+    // Each answer uses up one of the challenge's tries before it is checked, in one statement, so that
+    // answers sent in parallel get no more tries between them than the same answers one after another.
+    // (A right answer consumes the challenge, so counting it as a try changes nothing.)
+    const claimed = await db
+      .updateTable('ward.second_factor_challenges')
+      .set({ failures: sql`failures + 1` })
       .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('failures', '<', CHALLENGE_MAX_FAILURES)
+      .returning(['user_id', 'device_key'])
       .executeTakeFirst();
-    if (row?.consumed_at !== null || row.expires_at.getTime() <= this.#now()) throw invalid;
-    if (row.failures >= CHALLENGE_MAX_FAILURES) {
-      throw new SecondFactorError(
-        'too_many_attempts',
-        'Too many wrong codes; enter your password again.',
-        row.user_id,
-        row.device_key,
-      );
+    if (!claimed) {
+      const row = await db
+        .selectFrom('ward.second_factor_challenges')
+        .select(['user_id', 'expires_at', 'failures', 'consumed_at', 'device_key'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row?.consumed_at === null && row.expires_at > now && row.failures >= CHALLENGE_MAX_FAILURES) {
+        throw new SecondFactorError(
+          'too_many_attempts',
+          'Too many wrong codes; enter your password again.',
+          row.user_id,
+          row.device_key,
+        );
+      }
+      throw invalid;
     }
 
     let usedRecoveryCode = false;
     let result: 'ok' | 'code_invalid' | 'code_used';
     if (answer.recoveryCode !== undefined && answer.recoveryCode !== '') {
       usedRecoveryCode = true;
-      result = (await this.#acceptRecoveryCode(row.user_id, answer.recoveryCode)) ? 'ok' : 'code_invalid';
+      result = (await this.#acceptRecoveryCode(claimed.user_id, answer.recoveryCode)) ? 'ok' : 'code_invalid';
     } else {
-      result = await this.#acceptCode(row.user_id, answer.code ?? '');
+      result = await this.#acceptCode(claimed.user_id, answer.code ?? '');
     }
     if (result !== 'ok') {
-      await db
-        .updateTable('ward.second_factor_challenges')
-        .set({ failures: sql`failures + 1` })
-        .where('id', '=', id)
-        .execute();
       throw new SecondFactorError(
         result,
         result === 'code_used'
@@ -404,8 +423,8 @@ export class TwoFactorService {
           : usedRecoveryCode
             ? 'This recovery code is not valid or was already used.'
             : 'The code is not valid. Check the 6 digits in your app and that your phone shows the right time.',
-        row.user_id,
-        row.device_key,
+        claimed.user_id,
+        claimed.device_key,
       );
     }
     const consumed = await db
@@ -415,6 +434,6 @@ export class TwoFactorService {
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     if (consumed.numUpdatedRows === 0n) throw invalid;
-    return { userId: row.user_id, lockKey: row.device_key, usedRecoveryCode };
+    return { userId: claimed.user_id, lockKey: claimed.device_key, usedRecoveryCode };
   }
 }

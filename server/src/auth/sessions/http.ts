@@ -55,7 +55,13 @@ export function expectedOrigin(request: FastifyRequest): string {
  * `public: true`; cookie-authenticated unsafe requests must come from Ward's own origin (CSRF);
  * a session in a restricted state may reach only the routes that allow that state.
  */
-export function registerSessionCheck(app: WardApp, sessions: SessionService, cookie: SessionCookie): void {
+export function registerSessionCheck(
+  app: WardApp,
+  sessions: SessionService,
+  cookie: SessionCookie,
+  /** Whether the user may use Ward at this moment (access hours); a session outside them ends. */
+  mayAccessNow: (auth: AuthContext) => Promise<boolean> = async () => true,
+): void {
   app.decorateRequest('auth', undefined);
   app.decorateRequest('authVia', undefined);
   app.addHook('onRequest', async (request) => {
@@ -81,6 +87,13 @@ export function registerSessionCheck(app: WardApp, sessions: SessionService, coo
     if (presented.via === 'cookie' && !isSafeMethod(request.method)) {
       const reason = crossSiteReason(request.headers, expectedOrigin(request));
       if (reason) throw new ApiError('csrf_rejected', `Cross-site request refused (${reason}).`);
+    }
+    if (!(await mayAccessNow(auth))) {
+      await sessions.revoke(auth.sessionId, 'outside_hours');
+      throw new ApiError(
+        'outside_access_hours',
+        'Your access hours have ended, so your session was closed. You can sign in again within your hours.',
+      );
     }
     if (auth.state !== 'active' && !(config.allowedStates ?? []).includes(auth.state)) {
       throw new ApiError(auth.state, STATE_MESSAGES[auth.state]);

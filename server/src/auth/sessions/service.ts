@@ -40,7 +40,8 @@ export type RevocationReason =
   | 'password_reset'
   | 'user_disabled'
   | 'idle'
-  | 'expired';
+  | 'expired'
+  | 'outside_hours';
 
 // Writing last_seen_at on every request would turn every read into a write; once every 30 s keeps
 // idle expiry accurate to that margin.

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { hoursOfUser, judgeHours } from '../../access/hours-gate.ts';
 import type { AuditLog } from '../../audit/log.ts';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -63,7 +64,8 @@ export type SignInOutcome =
   | 'captcha_failed'
   | 'captcha_unavailable'
   | 'ip_throttled'
-  | 'second_factor_failed';
+  | 'second_factor_failed'
+  | 'outside_hours';
 
 export interface SignInDeps {
   readonly db: Kysely<Schema>;
@@ -183,6 +185,15 @@ export class SignInService {
         .where('id', '=', user.id)
         .execute();
     }
+    // Access hours are checked after the password (the seeds: a stolen password is useless at
+    // unusual times), and said plainly: the person typing knows the password.
+    if (!judgeHours(await hoursOfUser(this.#deps.db, user.id), new Date()).allowed) {
+      await this.#record(username, user.id, request, 'outside_hours');
+      throw new ApiError(
+        'outside_access_hours',
+        'Access is not allowed at this time: your access hours do not include it. Ask your administrator if this is wrong.',
+      );
+    }
     const twoFactor = await this.#deps.twoFactor.status(user.id);
     if (twoFactor.enabled) {
       const { challenge, expiresAt } = await this.#deps.twoFactor.createChallenge({
@@ -199,7 +210,7 @@ export class SignInService {
     return this.#finish(user, username, request, twoFactor.required);
   }
 
-  /** After a complete sign-in: the key's failures are forgiven, and the account's too when a known device signed in. */
+  /** After a complete sign-in: the key's failures are forgiven, the account's too after a known device. */
   async #clearFailures(lockKey: string, username: string): Promise<void> {
     await this.#deps.throttle.reset(lockKey);
     const accountKey = `account:${username}`;

@@ -1,9 +1,24 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
-import { IP_WINDOW_SECONDS, lockSecondsAfter } from './policy.ts';
-import type { IpState, LockState, ThrottleStore } from './store.ts';
+import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
+import type { Claim, IpState, LockState, ThrottleStore } from './store.ts';
 
 const FOREVER = new Date('9999-12-31T00:00:00Z');
+
+// The backoff policy as a table PostgreSQL can read inside one statement: seconds of lock after the
+// n-th consecutive failure (index n, from 1), -1 for a lock without end.
+const LOCK_SECONDS = Array.from({ length: MAX_CONSECUTIVE_FAILURES }, (_, i) => {
+  const seconds = lockSecondsAfter(i + 1);
+  return Number.isFinite(seconds) ? seconds : -1;
+});
+
+/** SQL for when a key is locked until after its `failures`-th consecutive failure, or NULL. */
+function lockedUntilSql(failures: RawBuilder<unknown>): RawBuilder<unknown> {
+  const seconds = sql`(${LOCK_SECONDS}::float8[])[LEAST(${failures}, ${MAX_CONSECUTIVE_FAILURES})]`;
+  return sql`CASE WHEN ${seconds} < 0 THEN ${FOREVER}::timestamptz
+                  WHEN ${seconds} = 0 THEN NULL
+                  ELSE now() + make_interval(secs => ${seconds}) END`;
+}
 
 function lockedUntil(failures: number, now: Date): Date | undefined {
   const seconds = lockSecondsAfter(failures);
@@ -89,6 +104,47 @@ export class PostgresThrottleStore implements ThrottleStore {
       ])
       .executeTakeFirstOrThrow();
     return { failures: row.window_count, windowEndsAt: row.ends };
+  }
+
+  async claimAttempt(key: string): Promise<Claim<LockState>> {
+    // One statement: the row lock taken by the upsert makes the check and the count one step.
+    const result = await sql<{ consecutive_failures: number; locked_until: Date | null }>`
+      INSERT INTO ward.throttle_counters AS t (key, consecutive_failures, locked_until)
+      VALUES (${key}, 1, ${lockedUntilSql(sql`1`)})
+      ON CONFLICT (key) DO UPDATE SET
+        consecutive_failures = t.consecutive_failures + 1,
+        locked_until = ${lockedUntilSql(sql`t.consecutive_failures + 1`)},
+        updated_at = now()
+      WHERE t.locked_until IS NULL OR t.locked_until <= now()
+      RETURNING t.consecutive_failures, t.locked_until`.execute(this.#db);
+    const row = result.rows[0];
+    if (!row) return { allowed: false, ...(await this.lockState(key)) };
+    return { allowed: true, failures: row.consecutive_failures, lockedUntil: row.locked_until ?? undefined };
+  }
+
+  async claimIpAttempt(ip: string, ceiling: number): Promise<Claim<IpState>> {
+    const expired = sql<boolean>`t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) <= now()`;
+    const result = await sql<{ window_count: number; ends: Date }>`
+      INSERT INTO ward.throttle_counters AS t (key, window_count) VALUES (${`ip:${ip}`}, 1)
+      ON CONFLICT (key) DO UPDATE SET
+        window_count = CASE WHEN ${expired} THEN 1 ELSE t.window_count + 1 END,
+        window_started_at = CASE WHEN ${expired} THEN now() ELSE t.window_started_at END,
+        updated_at = now()
+      WHERE ${expired} OR t.window_count < ${ceiling}
+      RETURNING t.window_count, t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) AS ends`.execute(
+      this.#db,
+    );
+    const row = result.rows[0];
+    if (!row) return { allowed: false, ...(await this.ipState(ip)) };
+    return { allowed: true, failures: row.window_count, windowEndsAt: row.ends };
+  }
+
+  async releaseIpAttempt(ip: string): Promise<void> {
+    await this.#db
+      .updateTable('ward.throttle_counters')
+      .set({ window_count: sql`GREATEST(window_count - 1, 0)` })
+      .where('key', '=', `ip:${ip}`)
+      .execute();
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,9 @@ export interface IpState {
   readonly windowEndsAt: Date;
 }
 
+/** The answer to a claim: whether the guess may be checked, and the counter after the claim. */
+export type Claim<State> = State & { readonly allowed: boolean };
+
 /**
  * Sign-in counters shared by every node: PostgreSQL by default, Redis when `redis.url` is set.
  * Keys are opaque strings (`account:<username>`, `device:<id>`, `ip:<address>`).
@@ -20,5 +23,16 @@ export interface ThrottleStore {
   reset(key: string): Promise<void>;
   ipState(ip: string): Promise<IpState>;
   recordIpFailure(ip: string): Promise<IpState>;
+  /**
+   * Counts a guess as a failure before it is checked, unless the key is locked, in one atomic step,
+   * so that a burst of parallel guesses gets no more tries than the same guesses one after another
+   * (a lock check made before any of them was counted would let them all through). A correct
+   * guess then `reset`s the key.
+   */
+  claimAttempt(key: string): Promise<Claim<LockState>>;
+  /** The same for an address: counts one more failure in its window unless `ceiling` is reached. */
+  claimIpAttempt(ip: string, ceiling: number): Promise<Claim<IpState>>;
+  /** Gives back an address's claimed failure when the guess was right or was not checked after all. */
+  releaseIpAttempt(ip: string): Promise<void>;
   close(): Promise<void>;
 }

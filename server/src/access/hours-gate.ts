@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.ts';
+import { allowedUntil, isAllowedAt, type AccessHours } from './hours.ts';
+
+export interface MembershipHours {
+  readonly institutionId: string;
+  readonly institutionName: string;
+  readonly timeZone: string;
+  readonly hours: AccessHours;
+}
+
+/** Access hours of each of the user's active memberships, with the institution's time zone. */
+export async function hoursOfUser(db: Kysely<Schema>, userId: string): Promise<MembershipHours[]> {
+  const rows = await db
+    .selectFrom('ward.memberships as m')
+    .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
+    .select(['m.institution_id', 'i.name', 'i.time_zone', 'm.access_hours'])
+    .where('m.user_id', '=', userId)
+    .where('m.disabled_at', 'is', null)
+    .execute();
+  return rows.map((r) => ({
+    institutionId: r.institution_id,
+    institutionName: r.name,
+    timeZone: r.time_zone,
+    hours: r.access_hours as AccessHours,
+  }));
+}
+
+export interface HoursVerdict {
+  /** Whether at least one membership allows access now (no memberships: the system level, always). */
+  readonly allowed: boolean;
+  /** When the last open window closes, if within a day: the UI warns ten minutes before. */
+  readonly closesAt: Date | undefined;
+}
+
+/**
+ * The access-hours decision for a user at `now`: a user may use Ward while any of their
+ * memberships allows it. Per-institution routes check that institution's own window too.
+ */
+export function judgeHours(memberships: readonly MembershipHours[], now: Date): HoursVerdict {
+  if (memberships.length === 0) return { allowed: true, closesAt: undefined };
+  const open = memberships.filter((m) => isAllowedAt(m.hours, m.timeZone, now));
+  if (open.length === 0) return { allowed: false, closesAt: undefined };
+  const closing = open.map((m) => allowedUntil(m.hours, m.timeZone, now));
+  // Access ends only when every open membership's window has closed.
+  if (closing.some((c) => c === undefined)) return { allowed: true, closesAt: undefined };
+  const latest = Math.max(...closing.map((c) => c?.getTime() ?? 0));
+  return { allowed: true, closesAt: new Date(latest) };
+}
