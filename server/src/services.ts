@@ -11,6 +11,7 @@ import type { ThrottleStore } from './auth/throttle/store.ts';
 import type { WardConfig } from './config/types.ts';
 import { auditKeyFrom, AuditLog, type AuditKey } from './audit/log.ts';
 import { startSealer, type Sealer } from './audit/chain.ts';
+import { StepUpService } from './auth/step-up/service.ts';
 import type { Database } from './db/database.ts';
 import { loadTwoFactorKeyring } from './twofactor/keys.ts';
 import { TwoFactorService } from './twofactor/service.ts';
@@ -26,6 +27,7 @@ export interface Services {
   readonly passwords: PasswordService;
   readonly twoFactor: TwoFactorService;
   readonly audit: AuditLog;
+  readonly stepUp: StepUpService;
   readonly cookie: SessionCookie;
   close(): Promise<void>;
 }
@@ -109,6 +111,7 @@ export async function createServices(
     passwords,
     twoFactor,
     audit,
+    stepUp: new StepUpService({ db, throttle, twoFactor }),
     cookie: sessionCookieFor(config.server.tls !== undefined),
     close: async () => {
       await sealer.stop();

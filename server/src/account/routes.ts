@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
+import { hoursOfUser, judgeHours } from '../access/hours-gate.ts';
 import { requireAuth, type SessionCookie } from '../auth/sessions/http.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
@@ -48,6 +49,8 @@ const Me = Type.Object({
     Type.Null(),
   ]),
   failedSinceLastAccess: Type.Integer(),
+  /** When the user's access hours end, if within a day (the UI warns ten minutes before). */
+  accessEndsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   passwordRequirements: Type.Object({
     minLength: Type.Integer(),
     maxLength: Type.Integer(),
@@ -76,10 +79,11 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
     { config: { allowedStates: ANY_STATE }, schema: { tags: ['account'], response: { 200: Me } } },
     async (request) => {
       const auth = requireAuth(request);
-      const [memberships, access, requirements] = await Promise.all([
+      const [memberships, access, requirements, hours] = await Promise.all([
         membershipsOf(deps.db, auth.userId),
         lastAccessOf(deps.db, { id: auth.userId, username: auth.username }, auth.createdAt),
         deps.passwords.requirementsFor(auth.userId),
+        hoursOfUser(deps.db, auth.userId),
       ]);
       return {
         user: {
@@ -104,6 +108,7 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
             }
           : null,
         failedSinceLastAccess: access.failedSince,
+        accessEndsAt: judgeHours(hours, new Date()).closesAt?.toISOString() ?? null,
         passwordRequirements: requirements,
       };
     },

@@ -187,11 +187,11 @@ export interface ClinicalNotesTable {
   encounter_id: string;
   patient_id: string;
   author_id: string;
-  subjective: string;
-  objective: string;
-  assessment: string;
-  plan: string;
-  status: 'draft' | 'signed';
+  subjective: Generated<string>;
+  objective: Generated<string>;
+  assessment: Generated<string>;
+  plan: Generated<string>;
+  status: Generated<'draft' | 'signed'>;
   signed_at: Date | null;
   amends_note_id: string | null;
   created_at: Timestamp;
@@ -227,7 +227,7 @@ export interface AccessJustificationsTable {
   user_id: string;
   patient_id: string;
   reason: 'emergency' | 'professional_consultation' | 'patient_consultation' | 'audit';
-  detail: string;
+  detail: Generated<string>;
   granted_at: Timestamp;
   expires_at: Date;
   reviewed_at: Date | null;

@@ -7,9 +7,12 @@ import type { WardConfig } from '../config/types.ts';
 import { registerPublicConfigRoute } from '../config/public-routes.ts';
 import type { Database } from '../db/database.ts';
 import { registerAccountRoutes } from '../account/routes.ts';
+import { registerAdminRoutes } from '../admin/routes.ts';
 import { registerPermissionCheck } from '../access/authorize.ts';
 import { hoursOfUser, judgeHours } from '../access/hours-gate.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
+import { registerStepUpRoutes } from '../auth/step-up/routes.ts';
+import { registerExportRoutes } from '../export/routes.ts';
 import { registerPatientRoutes } from '../patients/routes.ts';
 import { registerRecordRoutes } from '../records/routes.ts';
 import { registerSessionCheck } from '../auth/sessions/http.ts';
@@ -106,6 +109,14 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   registerPatientRoutes(app, { db: database.db, audit: services.audit });
   registerRecordRoutes(app, { db: database.db, audit: services.audit });
   registerAuditRoutes(app, { db: database.db, audit: services.audit });
+  registerAdminRoutes(app, { ...services, db: database.db });
+  registerStepUpRoutes(app, services.stepUp);
+  registerExportRoutes(app, {
+    db: database.db,
+    pool: database.pool,
+    audit: services.audit,
+    stepUp: services.stepUp,
+  });
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await registerWebApp(app, deps.webDist);
   return app;

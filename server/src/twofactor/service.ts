@@ -293,6 +293,11 @@ export class TwoFactorService {
    * Checks a TOTP code against the enabled secret and, atomically, that its time step is newer
    * than the last one accepted: two concurrent submissions of one code cannot both pass.
    */
+  /** A current code from the user's app, for a step-up: single use like any other. */
+  async verifyCurrentCode(userId: string, code: string): Promise<'ok' | 'code_invalid' | 'code_used'> {
+    return this.#acceptCode(userId, code);
+  }
+
   async #acceptCode(userId: string, code: string): Promise<'ok' | 'code_invalid' | 'code_used'> {
     const { db, keyring } = this.#deps;
     const row = await db
