@@ -131,6 +131,13 @@ export const KEYS: readonly KeySpec[] = [
     description: 'The one port that serves both the API and the web UI (0 = any free port).',
   }),
   spec({
+    key: 'server.trust.proxy',
+    kind: 'string',
+    defaultText: '(none: the connection\'s address is the client\'s)',
+    description:
+      'Addresses of reverse proxies (comma-separated IPs or CIDRs, e.g. `127.0.0.1`) whose `X-Forwarded-For` names the client; throttling and the audit trail use that address.',
+  }),
+  spec({
     key: 'server.public.url',
     kind: 'url',
     defaultText: '(derived from server.host and server.port)',

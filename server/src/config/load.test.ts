@@ -73,6 +73,7 @@ void describe('defaults', () => {
       port: 8080,
       publicUrl: 'http://127.0.0.1:8080',
       tls: undefined,
+      trustedProxies: [],
     });
     assert.equal(config.adminPassword, undefined);
     assert.deepEqual(config.token, { secret: undefined, previousSecret: undefined });
@@ -137,6 +138,7 @@ void describe('every key', () => {
     'server.host': '10.0.0.5',
     'server.port': '443',
     'server.public.url': 'https://ward.hospital.example',
+    'server.trust.proxy': '127.0.0.1, 10.0.0.0/8',
     'server.ssl.certificate': 'tls/fullchain.pem',
     'server.ssl.key': '/etc/letsencrypt/live/ward.example/privkey.pem',
     'database.url': 'postgres://ward_owner:pw@db.example:5432/ward',
@@ -173,6 +175,7 @@ void describe('every key', () => {
     assert.deepEqual(config.server, {
       host: '10.0.0.5',
       port: 443,
+      trustedProxies: ['127.0.0.1', '10.0.0.0/8'],
       publicUrl: 'https://ward.hospital.example',
       // Relative paths are relative to the working directory; absolute ones are kept.
       tls: {

@@ -285,6 +285,10 @@ export function loadConfig(options: LoadOptions): WardConfig {
     server: {
       host,
       port,
+      trustedProxies: (get('server.trust.proxy') ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
       publicUrl:
         get('server.public.url') ??
         `${certificate ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -27,6 +27,8 @@ export interface WardConfig {
   readonly server: {
     readonly host: string;
     readonly port: number;
+    /** Reverse proxies trusted to name the client in X-Forwarded-For. */
+    readonly trustedProxies: readonly string[];
     /** Base URL for links people open (set-password, reset). */
     readonly publicUrl: string;
     readonly tls: { readonly certificate: string; readonly key: string } | undefined;

@@ -22,8 +22,9 @@ import { registerTwoFactorRoutes } from '../twofactor/routes.ts';
 import { createServices } from '../services.ts';
 import { registerWebApp } from '../web/routes.ts';
 import { closeConnectionsAsTheyGoIdle } from './close-connections.ts';
-import { answerFrameworkErrors, registerErrorHandling } from './errors.ts';
+import { answerClientErrors, answerFrameworkErrors, registerErrorHandling } from './errors.ts';
 import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
+import { registerNulRefusal } from './text-input.ts';
 import { readTlsFiles, TLS_SETTINGS } from './tls.ts';
 import type { WardApp } from './types.ts';
 
@@ -62,17 +63,20 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   const app = Fastify({
     logger: deps.logger,
     ...(https ? { https } : {}),
-    trustProxy: false,
+    // Only the proxies the operator names may say who the client is; anyone else's header is ignored.
+    trustProxy: config.server.trustedProxies.length > 0 ? [...config.server.trustedProxies] : false,
     bodyLimit: 1_048_576,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkErrors(securityHeaders(headerOptions)),
+    clientErrorHandler: answerClientErrors(securityHeaders(headerOptions)),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   closeConnectionsAsTheyGoIdle(app);
   registerErrorHandling(app);
   registerSecurityHeaders(app, headerOptions);
+  registerNulRefusal(app);
   await app.register(fastifyCookie);
   const services = await createServices(config, database, {
     warn: (message) => {
