@@ -3,7 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { withTestPostgres } from '../scripts/test-postgres.js';
+import { openDatabase } from '../server/src/db/database.ts';
+import { seedDemo } from '../server/src/seed/seed.ts';
+import type { RunningWard } from '../server/test/harness.ts';
 
 /** Runs `body` with TEST_DATABASE_URL pointing at a PostgreSQL server, as the tests do. */
 export async function withBenchPostgres(body: () => Promise<void>): Promise<void> {
@@ -71,4 +75,75 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function fmt(n: number, digits = 1): string {
   return n.toFixed(digits);
+}
+
+/** A database log that keeps quiet unless something is wrong. */
+export const quietLog = {
+  info: (): void => undefined,
+  debug: (): void => undefined,
+  warn: (m: string): void => {
+    console.warn(m);
+  },
+  error: (m: string): void => {
+    console.error(m);
+  },
+};
+
+/** Signs in over HTTP and returns a bearer token. */
+export async function bearerToken(baseUrl: string, username: string, password: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password, tokenDelivery: 'bearer' }),
+  });
+  const body = (await response.json()) as { token?: string };
+  if (response.status !== 200 || body.token === undefined)
+    throw new Error(`sign-in of ${username} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+/** p50/p95/p99 of latencies in milliseconds, as one line. */
+export function latencyLine(latenciesMs: readonly number[]): string {
+  return `p50 ${fmt(percentile(latenciesMs, 50))} ms, p95 ${fmt(percentile(latenciesMs, 95))} ms, p99 ${fmt(percentile(latenciesMs, 99))} ms`;
+}
+
+/**
+ * Seeds `patients` demo patients into a running Ward's database as its runtime role (as `ward seed`
+ * does), then has the owner vacuum and analyse, as autovacuum soon would on a live server.
+ */
+export async function seedForBench(
+  ward: RunningWard,
+  patients: number,
+): Promise<{ institutionId: string; doctor: { username: string; password: string }; seconds: number }> {
+  const database = await openDatabase(ward.config, quietLog);
+  const password = 'lantern meadow quiet river stone';
+  const started = performance.now();
+  let reported = 0;
+  try {
+    const result = await seedDemo(database.db, {
+      patients,
+      demoPassword: password,
+      onProgress: (p) => {
+        if (p.patients - reported >= 200_000 || p.patients === p.total) {
+          reported = p.patients;
+          console.log(
+            `  seeded ${p.patients}/${p.total} patients (${fmt((performance.now() - started) / 1000)} s)`,
+          );
+        }
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const owner = new pg.Client({ connectionString: ward.database.url });
+    await owner.connect();
+    try {
+      await owner.query('VACUUM ANALYZE ward.patients, ward.encounters, ward.patient_name_words');
+    } finally {
+      await owner.end();
+    }
+    const doctor = result.users.find((u) => u.role === 'doctor');
+    if (!doctor) throw new Error('no demo doctor');
+    return { institutionId: result.institutionId, doctor: { username: doctor.username, password }, seconds };
+  } finally {
+    await database.close();
+  }
 }

@@ -1,8 +1,15 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AccessHoursWarning } from './admin/AccessHoursWarning.tsx';
+import { adminPageAt } from './admin/pages.ts';
+import { AuditPage } from './audit/AuditPage.tsx';
+import { InstitutionProvider } from './clinical/InstitutionContext.tsx';
+import { PatientPage, patientIdIn } from './clinical/PatientPage.tsx';
+import { PatientsPage } from './clinical/PatientsPage.tsx';
 import { AppHeader } from './components/AppHeader.tsx';
 import { PageHeading } from './components/PageHeading.tsx';
 import { ServerStatus } from './components/ServerStatus.tsx';
+import { ExportPage } from './export/ExportPage.tsx';
 import { ChangePasswordRequiredPage } from './pages/ChangePasswordRequiredPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
@@ -19,6 +26,9 @@ const SIGNED_IN_PAGES: Readonly<Record<string, () => ReactNode>> = {
   '/': HomePage,
   '/profile': ProfilePage,
   '/profile/sign-ins': SignInHistoryPage,
+  '/patients': PatientsPage,
+  '/audit': AuditPage,
+  '/export': ExportPage,
 };
 
 /** Which page the path shows, given who is signed in and what their session may do. */
@@ -55,7 +65,10 @@ function CurrentPage(): ReactNode {
       const state = status.me.sessionState;
       if (state === 'password_change_required') return <ChangePasswordRequiredPage />;
       if (state === 'second_factor_enrolment_required') return <SecondFactorRequiredPage />;
-      const Page = SIGNED_IN_PAGES[path] ?? NotFoundPage;
+      const Page =
+        SIGNED_IN_PAGES[path] ??
+        adminPageAt(path) ??
+        (patientIdIn(path) === undefined ? NotFoundPage : PatientPage);
       return <Page />;
     }
   }
@@ -65,13 +78,16 @@ export function App(): ReactNode {
   return (
     <RouterProvider>
       <SessionProvider>
-        <div className="app">
-          <AppHeader />
-          <main className="app-main">
-            <CurrentPage />
-          </main>
-          <ServerStatus />
-        </div>
+        <InstitutionProvider>
+          <div className="app">
+            <AppHeader />
+            <main className="app-main">
+              <AccessHoursWarning />
+              <CurrentPage />
+            </main>
+            <ServerStatus />
+          </div>
+        </InstitutionProvider>
       </SessionProvider>
     </RouterProvider>
   );

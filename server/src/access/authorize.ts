@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FastifyRequest } from 'fastify';
+import type { AuthContext } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
@@ -117,4 +118,15 @@ export function registerPermissionCheck(app: WardApp, db: Kysely<Schema>): void 
 export function requireAccess(request: FastifyRequest): InstitutionAccess {
   if (!request.access) throw new ApiError('forbidden', 'This route has no permission check.');
   return request.access;
+}
+
+/**
+ * The signed-in system administrator, for the deployment-wide routes under `/api/admin/`, which no
+ * institution role reaches; anyone else gets 403.
+ */
+export function requireSystemAdmin(request: FastifyRequest): AuthContext {
+  const auth = request.auth;
+  if (!auth) throw new ApiError('unauthenticated', 'Sign in to continue.');
+  if (!auth.isSystemAdmin) throw new ApiError('forbidden', 'Only a system administrator may do this.');
+  return auth;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
-import { allowedUntil, isAllowedAt, type AccessHours } from './hours.ts';
+import { accessEndsAt, isAllowedAt, type AccessHours } from './hours.ts';
 
 export interface MembershipHours {
   readonly institutionId: string;
@@ -29,7 +29,10 @@ export async function hoursOfUser(db: Kysely<Schema>, userId: string): Promise<M
 export interface HoursVerdict {
   /** Whether at least one membership allows access now (no memberships: the system level, always). */
   readonly allowed: boolean;
-  /** When the last open window closes, if within a day: the UI warns ten minutes before. */
+  /**
+   * When access ends (the first minute no membership allows), if within a day: the UI warns ten
+   * minutes before. A window of another membership that opens before this one closes extends it.
+   */
   readonly closesAt: Date | undefined;
 }
 
@@ -39,11 +42,15 @@ export interface HoursVerdict {
  */
 export function judgeHours(memberships: readonly MembershipHours[], now: Date): HoursVerdict {
   if (memberships.length === 0) return { allowed: true, closesAt: undefined };
-  const open = memberships.filter((m) => isAllowedAt(m.hours, m.timeZone, now));
-  if (open.length === 0) return { allowed: false, closesAt: undefined };
-  const closing = open.map((m) => allowedUntil(m.hours, m.timeZone, now));
-  // Access ends only when every open membership's window has closed.
-  if (closing.some((c) => c === undefined)) return { allowed: true, closesAt: undefined };
-  const latest = Math.max(...closing.map((c) => c?.getTime() ?? 0));
-  return { allowed: true, closesAt: new Date(latest) };
+  const allowed = memberships.some((m) => isAllowedAt(m.hours, m.timeZone, now));
+  if (!allowed) return { allowed: false, closesAt: undefined };
+  let closesAt: { at: Date | undefined } | undefined;
+  return {
+    allowed,
+    // Worked out only when asked: the session check on every request needs just `allowed`.
+    get closesAt(): Date | undefined {
+      closesAt ??= { at: accessEndsAt(memberships, now) };
+      return closesAt.at;
+    },
+  };
 }

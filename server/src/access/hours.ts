@@ -55,23 +55,133 @@ export function minuteOf(hhmm: string): number {
   return (h ?? 0) * 60 + (m ?? 0);
 }
 
-function inWindow(window: AccessWindow, weekday: number, minute: number): boolean {
-  const start = minuteOf(window.start);
-  const end = minuteOf(window.end);
-  if (start < end) return window.days.includes(weekday) && minute >= start && minute < end;
+/** A window ready to test minute after minute: bounds in minutes, one flag per ISO weekday. */
+interface CompiledWindow {
+  readonly start: number;
+  readonly end: number;
+  readonly onDay: readonly boolean[];
+}
+
+type LocalRule = (weekday: number, minute: number) => boolean;
+
+function inWindow(window: CompiledWindow, weekday: number, minute: number): boolean {
+  const { start, end, onDay } = window;
+  if (start < end) return onDay[weekday] === true && minute >= start && minute < end;
   // Crosses midnight: the evening part on its own day, the early part on the next day.
   const previous = weekday === 1 ? 7 : weekday - 1;
-  return (
-    (window.days.includes(weekday) && minute >= start) || (window.days.includes(previous) && minute < end)
-  );
+  return (onDay[weekday] === true && minute >= start) || (onDay[previous] === true && minute < end);
+}
+
+/** The hours as a test of local weekday and minute, with every "HH:MM" parsed once. */
+function localRule(hours: AccessHours): LocalRule {
+  if (hours.mode === 'always') return () => true;
+  const windows: CompiledWindow[] = hours.windows.map((w) => ({
+    start: minuteOf(w.start),
+    end: minuteOf(w.end),
+    onDay: Array.from({ length: 8 }, (_, day) => w.days.includes(day)),
+  }));
+  const within = hours.mode === 'within';
+  return (weekday, minute) => windows.some((w) => inWindow(w, weekday, minute)) === within;
 }
 
 /** Whether access is allowed at `instant` for these hours in the institution's time zone. */
 export function isAllowedAt(hours: AccessHours, timeZone: string, instant: Date): boolean {
   if (hours.mode === 'always') return true;
   const { weekday, minute } = localTime(instant, timeZone);
-  const inside = hours.windows.some((w) => inWindow(w, weekday, minute));
-  return hours.mode === 'within' ? inside : !inside;
+  return localRule(hours)(weekday, minute);
+}
+
+const MINUTES_PER_DAY = 24 * 60;
+
+/** ISO weekday (1–7) and minute of the day of a count of minutes since 1970-01-01 00:00 (a Thursday). */
+function weekdayAndMinute(minutes: number): { weekday: number; minute: number } {
+  const days = Math.floor(minutes / MINUTES_PER_DAY);
+  return { weekday: ((((days + 3) % 7) + 7) % 7) + 1, minute: minutes - days * MINUTES_PER_DAY };
+}
+
+/** The zone's offset from UTC, in minutes, at the start of a minute counted since the epoch. */
+function offsetAt(epochMinute: number, timeZone: string): number {
+  const local = localTime(new Date(epochMinute * 60_000), timeZone);
+  const utc = weekdayAndMinute(epochMinute);
+  // Offsets stay within ±1 day, so the weekday difference says which side of midnight local time is.
+  const dayShift = ((local.weekday - utc.weekday + 10) % 7) - 3;
+  return dayShift * MINUTES_PER_DAY + local.minute - utc.minute;
+}
+
+/**
+ * The zone's offset for every minute from `first` to `last`, as stretches of one offset: asking Intl
+ * for every minute costs tens of milliseconds a day, so it is asked at the ends of each day and the
+ * minute a daylight-saving change happens is found by bisection.
+ */
+function offsetStretches(
+  first: number,
+  last: number,
+  timeZone: string,
+): { from: number; to: number; offset: number }[] {
+  const stretches: { from: number; to: number; offset: number }[] = [];
+  let from = first;
+  let offset = offsetAt(from, timeZone);
+  while (from <= last) {
+    const dayEnd = Math.min(last, from + MINUTES_PER_DAY - 1);
+    if (offsetAt(dayEnd, timeZone) === offset) {
+      const previous = stretches[stretches.length - 1];
+      if (previous?.offset === offset) previous.to = dayEnd;
+      else stretches.push({ from, to: dayEnd, offset });
+      from = dayEnd + 1;
+      continue;
+    }
+    let same = from;
+    let changed = dayEnd;
+    while (changed - same > 1) {
+      const middle = Math.floor((same + changed) / 2);
+      if (offsetAt(middle, timeZone) === offset) same = middle;
+      else changed = middle;
+    }
+    const previous = stretches[stretches.length - 1];
+    if (previous?.offset === offset) previous.to = same;
+    else stretches.push({ from, to: same, offset });
+    from = changed;
+    offset = offsetAt(changed, timeZone);
+  }
+  return stretches;
+}
+
+/** Access rules of one membership: its hours in its institution's time zone. */
+export interface ZonedHours {
+  readonly hours: AccessHours;
+  readonly timeZone: string;
+}
+
+/**
+ * When access ends for someone allowed while any of `rules` allows (the first minute at which none
+ * does), if that is within `horizonMinutes`; undefined when access is not allowed at `instant`, never
+ * ends, or ends later.
+ */
+export function accessEndsAt(
+  rules: readonly ZonedHours[],
+  instant: Date,
+  horizonMinutes = MINUTES_PER_DAY,
+): Date | undefined {
+  if (rules.length === 0 || rules.some((r) => r.hours.mode === 'always')) return undefined;
+  if (!rules.some((r) => isAllowedAt(r.hours, r.timeZone, instant))) return undefined;
+  const now = Math.floor(instant.getTime() / 60_000);
+  const first = now + 1;
+  const last = now + horizonMinutes;
+  const zones = rules.map((r) => ({
+    allowed: localRule(r.hours),
+    stretches: offsetStretches(first, last, r.timeZone),
+    at: 0,
+  }));
+  for (let minute = first; minute <= last; minute++) {
+    const allowed = zones.some((zone) => {
+      let stretch = zone.stretches[zone.at];
+      while (stretch && stretch.to < minute) stretch = zone.stretches[++zone.at];
+      const local = weekdayAndMinute(minute + (stretch?.offset ?? 0));
+      return zone.allowed(local.weekday, local.minute);
+    });
+    if (!allowed) return new Date(minute * 60_000);
+  }
+  return undefined;
 }
 
 /**
@@ -82,15 +192,9 @@ export function allowedUntil(
   hours: AccessHours,
   timeZone: string,
   instant: Date,
-  horizonMinutes = 24 * 60,
+  horizonMinutes = MINUTES_PER_DAY,
 ): Date | undefined {
-  if (hours.mode === 'always' || !isAllowedAt(hours, timeZone, instant)) return undefined;
-  const startOfMinute = Math.floor(instant.getTime() / 60_000) * 60_000;
-  for (let i = 1; i <= horizonMinutes; i++) {
-    const candidate = new Date(startOfMinute + i * 60_000);
-    if (!isAllowedAt(hours, timeZone, candidate)) return candidate;
-  }
-  return undefined;
+  return accessEndsAt([{ hours, timeZone }], instant, horizonMinutes);
 }
 
 /** Problems with submitted hours, for a 400 answer; empty when they are usable. */
@@ -105,6 +209,10 @@ export function accessHoursProblems(hours: unknown): string[] {
   }
   const problems: string[] = [];
   h.windows.forEach((w: unknown, i) => {
+    if (typeof w !== 'object' || w === null) {
+      problems.push(`window ${i + 1}: must be an object with days, start and end`);
+      return;
+    }
     const win = w as { days?: unknown; start?: unknown; end?: unknown };
     const time = /^([01]\d|2[0-3]):[0-5]\d$/;
     if (

@@ -44,11 +44,13 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
           {
             actor: Type.Optional(Type.String({ format: 'uuid' })),
             patient: Type.Optional(Type.String({ format: 'uuid' })),
-            action: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+            action: Type.Optional(Type.String({ minLength: 1, maxLength: 60, pattern: '^[a-z0-9_.]+$' })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
-            before: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+            // Within bigint: a longer number would fail in the database instead of being refused here.
+            before: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
+            // Query strings arrive as text (types are not coerced): 1 to 500, spelled as digits.
+            limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|[1-4][0-9]{2}|500)$' })),
           },
           { additionalProperties: false },
         ),
@@ -63,10 +65,14 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
     async (request) => {
       const access = requireAccess(request);
       const q = request.query;
+      // A leap second passes the date-time format but is no time JavaScript can hold.
+      if ([q.from, q.to].some((t) => t !== undefined && Number.isNaN(new Date(t).getTime()))) {
+        throw new ApiError('bad_request', '"from" and "to" must be real times.');
+      }
       if (q.from && q.to && new Date(q.from) > new Date(q.to)) {
         throw new ApiError('bad_request', '"from" must not be after "to".');
       }
-      const limit = q.limit ?? 100;
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
       let query = db
         .selectFrom('ward.audit_events')
         .select([
@@ -139,7 +145,7 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
         tags: ['audit'],
         params: Iid,
         querystring: Type.Object(
-          { unreviewed: Type.Optional(Type.Boolean()) },
+          { unreviewed: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) },
           { additionalProperties: false },
         ),
         response: {
@@ -178,7 +184,7 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
           'j.reviewed_at',
         ])
         .where('j.institution_id', '=', access.institutionId);
-      if (request.query.unreviewed) query = query.where('j.reviewed_at', 'is', null);
+      if (request.query.unreviewed === 'true') query = query.where('j.reviewed_at', 'is', null);
       const rows = await query.orderBy('j.granted_at', 'desc').limit(500).execute();
       return {
         items: rows.map((r) => ({

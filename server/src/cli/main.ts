@@ -5,6 +5,7 @@ import { DatabaseUnavailableError } from '../db/database.ts';
 import { runDoctor } from '../doctor/run.ts';
 import { AdminPasswordError } from '../identity/bootstrap-admin.ts';
 import { startWard } from '../main.ts';
+import { seedCommand } from '../seed/command.ts';
 import { TwoFactorKeyMismatchError } from '../twofactor/keys.ts';
 import {
   auditVerifyCommand,
@@ -71,6 +72,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'audit-verify': {
     summary: 'check the audit trail: report the first row changed, deleted or inserted out of band',
     run: (config) => auditVerifyCommand(config(), print),
+  },
+  seed: {
+    summary:
+      'demo data: an institution, one user per role, N synthetic patients (--patients N, [--demo-password P])',
+    run: (config, args) => seedCommand(config(), args, print),
   },
   'config-reference': {
     summary: 'print every configuration key, its default and meaning (Markdown)',

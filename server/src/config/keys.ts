@@ -133,7 +133,7 @@ export const KEYS: readonly KeySpec[] = [
   spec({
     key: 'server.trust.proxy',
     kind: 'string',
-    defaultText: '(none: the connection\'s address is the client\'s)',
+    defaultText: "(none: the connection's address is the client's)",
     description:
       'Addresses of reverse proxies (comma-separated IPs or CIDRs, e.g. `127.0.0.1`) whose `X-Forwarded-For` names the client; throttling and the audit trail use that address.',
   }),

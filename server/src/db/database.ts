@@ -134,6 +134,14 @@ export async function openDatabase(config: WardConfig, log: DatabaseLog): Promis
       // after it ends them from the other side: expected, not worth a warning.
       if (!closing) log.warn(`database connection lost: ${error.message}`);
     });
+    // The pool listens for errors on idle connections only. One checked out between two statements
+    // (inside a transaction) when the server dies would emit an unheard 'error' and end the process;
+    // with a listener, its next statement fails instead (503) and the pool discards it on release.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        if (!closing) log.warn(`database connection lost while in use: ${error.message}`);
+      });
+    });
     try {
       const probe = await pool.connect().catch((error: unknown) => {
         throw new DatabaseUnavailableError(

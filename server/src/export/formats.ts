@@ -1,7 +1,27 @@
-import type { Patient } from '../patients/store.ts';
+import type { Sex } from '../patients/store.ts';
+
+/** A patient as an export reads it: demographics, version, and when it last changed (ISO 8601, UTC). */
+export interface ExportPatient {
+  readonly id: string;
+  readonly identifierType: string;
+  readonly identifierValue: string;
+  readonly familyName: string;
+  readonly givenNames: string;
+  readonly birthDate: string;
+  readonly sex: Sex;
+  readonly phone: string | null;
+  readonly email: string | null;
+  readonly address: string | null;
+  readonly version: number;
+  readonly lastUpdated: string;
+}
+
+function givenNamesOf(p: ExportPatient): string[] {
+  return p.givenNames.split(/\s+/).filter((g) => g !== '');
+}
 
 /** A patient as an HL7 FHIR R4 Patient resource. */
-export function fhirPatient(p: Patient): Record<string, unknown> {
+export function fhirPatient(p: ExportPatient): Record<string, unknown> {
   const telecom = [
     ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
     ...(p.email ? [{ system: 'email', value: p.email }] : []),
@@ -9,16 +29,31 @@ export function fhirPatient(p: Patient): Record<string, unknown> {
   return {
     resourceType: 'Patient',
     id: p.id,
-    meta: { versionId: String(p.version), lastUpdated: p.updatedAt.toISOString() },
+    meta: { versionId: String(p.version), lastUpdated: p.lastUpdated },
     identifier: [{ type: { text: p.identifierType }, value: p.identifierValue }],
-    name: [
-      { use: 'official', family: p.familyName, given: p.givenNames.split(/\s+/).filter((g) => g !== '') },
-    ],
+    name: [{ use: 'official', family: p.familyName, given: givenNamesOf(p) }],
     gender: p.sex,
     birthDate: p.birthDate,
     ...(telecom.length > 0 ? { telecom } : {}),
     ...(p.address ? { address: [{ text: p.address }] } : {}),
   };
+}
+
+const json = JSON.stringify;
+
+/**
+ * `fhirPatient` as one NDJSON line, written directly: the same text as `JSON.stringify` of the
+ * resource (the tests hold them equal), at a third of the cost, which a million-patient export feels.
+ */
+export function fhirPatientLine(p: ExportPatient): string {
+  let line = `{"resourceType":"Patient","id":${json(p.id)},"meta":{"versionId":${json(String(p.version))},"lastUpdated":${json(p.lastUpdated)}},"identifier":[{"type":{"text":${json(p.identifierType)}},"value":${json(p.identifierValue)}}],"name":[{"use":"official","family":${json(p.familyName)},"given":${json(givenNamesOf(p))}}],"gender":${json(p.sex)},"birthDate":${json(p.birthDate)}`;
+  if (p.phone || p.email) {
+    const phone = p.phone ? `{"system":"phone","value":${json(p.phone)}}` : '';
+    const email = p.email ? `{"system":"email","value":${json(p.email)}}` : '';
+    line += `,"telecom":[${phone}${phone && email ? ',' : ''}${email}]`;
+  }
+  if (p.address) line += `,"address":[{"text":${json(p.address)}}]`;
+  return `${line}}\n`;
 }
 
 export interface EncounterRow {
@@ -53,6 +88,9 @@ export function fhirEncounter(e: EncounterRow): Record<string, unknown> {
   };
 }
 
+/** Fields that need care: a formula lead character, a leading or trailing space, quotes, separators. */
+const NEEDS_CARE = /^[=+\-@\s]|[",\r\n]|\s$/;
+
 /**
  * One CSV field: quoted when needed, and a leading =, +, - or @ neutralised with an apostrophe so
  * that a spreadsheet opening the export never runs a formula a patient's name smuggled in.
@@ -60,6 +98,7 @@ export function fhirEncounter(e: EncounterRow): Record<string, unknown> {
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
   let text = String(value);
+  if (!NEEDS_CARE.test(text)) return text;
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -82,7 +121,7 @@ export const PATIENT_CSV_HEADER = [
   'version',
 ];
 
-export function patientCsvValues(p: Patient): (string | number | null)[] {
+export function patientCsvValues(p: ExportPatient): (string | number | null)[] {
   return [
     p.id,
     p.identifierType,
@@ -96,6 +135,12 @@ export function patientCsvValues(p: Patient): (string | number | null)[] {
     p.address,
     p.version,
   ];
+}
+
+/** `csvLine(patientCsvValues(p))`, written directly for speed (the tests hold them equal). */
+export function patientCsvLine(p: ExportPatient): string {
+  const f = csvField;
+  return `${f(p.id)},${f(p.identifierType)},${f(p.identifierValue)},${f(p.familyName)},${f(p.givenNames)},${f(p.birthDate)},${f(p.sex)},${f(p.phone)},${f(p.email)},${f(p.address)},${f(p.version)}\r\n`;
 }
 
 export const ENCOUNTER_CSV_HEADER = ['id', 'patient_id', 'occurred_at', 'type', 'reason', 'author_id'];

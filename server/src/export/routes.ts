@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { requireAccess, type InstitutionAccess } from '../access/authorize.ts';
 import { requestContext, type AuditLog } from '../audit/log.ts';
@@ -10,17 +10,17 @@ import type { StepUpService } from '../auth/step-up/service.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
-import { normaliseSearchName, searchPatients } from '../patients/store.ts';
+import { normaliseSearchName } from '../patients/store.ts';
 import {
   csvLine,
   ENCOUNTER_CSV_HEADER,
   encounterCsvValues,
   fhirEncounter,
-  fhirPatient,
+  fhirPatientLine,
   PATIENT_CSV_HEADER,
-  patientCsvValues,
-  type EncounterRow,
+  patientCsvLine,
 } from './formats.ts';
+import { encounterBatch, patientBatch, type PatientExportFilter } from './store.ts';
 
 export interface ExportRouteDeps {
   readonly db: Kysely<Schema>;
@@ -29,7 +29,8 @@ export interface ExportRouteDeps {
   readonly stepUp: StepUpService;
 }
 
-const BATCH = 2_000;
+/** Rows per query: large enough that the round trips cost little, small enough to stay a few MB. */
+const BATCH = 5_000;
 
 const Query = Type.Object(
   {
@@ -41,66 +42,27 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-interface Filter {
-  q?: string | undefined;
-  birthDateFrom?: string | undefined;
-  birthDateTo?: string | undefined;
-}
+type Filter = PatientExportFilter;
 
-async function* patientBatches(db: Kysely<Schema>, institutionId: string, filter: Filter) {
-  let after: { name: string; id: string } | undefined;
-  for (;;) {
-    const rows = await searchPatients(
-      db,
-      institutionId,
-      { kind: 'prefix', name: filter.q ?? '', after },
-      BATCH,
-    );
-    const kept = rows.filter(
-      (p) =>
-        (filter.birthDateFrom === undefined || p.birthDate >= filter.birthDateFrom) &&
-        (filter.birthDateTo === undefined || p.birthDate <= filter.birthDateTo),
-    );
-    if (kept.length > 0) yield kept;
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < BATCH) return;
-    after = { name: last.searchName, id: last.id };
-  }
-}
-
-async function* encounterBatches(db: Kysely<Schema>, access: InstitutionAccess) {
-  let afterId = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    // Only encounters of patients this clinician may see now: a care relationship or a justification.
-    const rows = await db
-      .selectFrom('ward.encounters as e')
-      .select(['e.id', 'e.patient_id', 'e.occurred_at', 'e.type', 'e.reason', 'e.author_id'])
-      .where('e.institution_id', '=', access.institutionId)
-      .where('e.id', '>', afterId)
-      .where(
-        sql<boolean>`(EXISTS (SELECT 1 FROM ward.encounters c
-            WHERE c.institution_id = e.institution_id AND c.patient_id = e.patient_id AND c.author_id = ${access.userId}
-              AND c.occurred_at > now() - make_interval(days => ${access.careRelationshipDays}))
-          OR EXISTS (SELECT 1 FROM ward.access_justifications j
-            WHERE j.institution_id = e.institution_id AND j.patient_id = e.patient_id AND j.user_id = ${access.userId}
-              AND j.expires_at > now()))`,
-      )
-      .orderBy('e.id')
-      .limit(BATCH)
-      .execute();
-    if (rows.length > 0) {
-      yield rows.map((r): EncounterRow => ({
-        id: r.id,
-        patientId: r.patient_id,
-        occurredAt: r.occurred_at,
-        type: r.type,
-        reason: r.reason,
-        authorId: r.author_id,
-      }));
+/**
+ * Reads batches one after another, each after the last id of the one before, until one falls short.
+ * The next batch is asked for as soon as one arrives, so the database reads it while this one is
+ * being written out.
+ */
+async function* batches<T extends { id: string }>(
+  read: (afterId: string | undefined) => Promise<T[]>,
+): AsyncGenerator<T[]> {
+  let pending: Promise<T[]> | undefined = read(undefined);
+  try {
+    while (pending) {
+      const rows: T[] = await pending;
+      const last = rows[rows.length - 1];
+      pending = last && rows.length === BATCH ? read(last.id) : undefined;
+      if (rows.length > 0) yield rows;
     }
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < BATCH) return;
-    afterId = last.id;
+  } finally {
+    // Abandoned half-way: the read already under way must settle before the connection goes back.
+    await pending?.catch(() => undefined);
   }
 }
 
@@ -167,27 +129,19 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
     what: 'patients' | 'encounters',
     format: 'csv' | 'ndjson',
     filter: Filter,
-    batches: AsyncGenerator<T[]>,
+    rows: AsyncGenerator<T[]>,
     header: string[],
-    toCsv: (row: T) => (string | number | null)[],
-    toFhir: (row: T) => Record<string, unknown>,
+    toLine: { csv: (row: T) => string; ndjson: (row: T) => string },
   ): Readable {
     const context = requestContext(request);
+    const line = toLine[format];
     let count = 0;
     let completed = false;
-    async function* lines(): AsyncGenerator<string> {
-      try {
-        if (format === 'csv') yield csvLine(header);
-        for await (const batch of batches) {
-          let chunk = '';
-          for (const row of batch) {
-            chunk += format === 'csv' ? csvLine(toCsv(row)) : `${JSON.stringify(toFhir(row))}\n`;
-          }
-          count += batch.length;
-          yield chunk;
-        }
-        completed = true;
-      } finally {
+    let finished: Promise<void> | undefined;
+    // Once only, whichever comes first: the end of the rows, or the stream closing before they
+    // were ever read (a client gone at once), which would otherwise hold the lock for good.
+    const finish = (): Promise<void> =>
+      (finished ??= (async () => {
         await unlockExports(lock, access.userId);
         await audit
           .record({
@@ -208,9 +162,24 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'export audit failed');
           });
+      })());
+    async function* chunks(): AsyncGenerator<string> {
+      try {
+        if (format === 'csv') yield csvLine(header);
+        for await (const batch of rows) {
+          let chunk = '';
+          for (const row of batch) chunk += line(row);
+          count += batch.length;
+          yield chunk;
+        }
+        completed = true;
+      } finally {
+        await finish();
       }
     }
-    return Readable.from(lines(), { objectMode: false });
+    const body = Readable.from(chunks(), { objectMode: false });
+    body.once('close', () => void finish());
+    return body;
   }
 
   app.get(
@@ -224,9 +193,12 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
       },
     },
     async (request, reply) => {
+      // The role first: nobody is asked to re-authenticate for what their role can never do.
+      if (!requireAccess(request).can('patient.read'))
+        throw new ApiError('forbidden', 'Your role does not read patients.');
       const access = await gate(request);
-      if (!access.can('patient.read')) throw new ApiError('forbidden', 'Your role does not read patients.');
       const lock = await lockExports(pool, access.userId);
+      const source = { db, connection: lock };
       const { format, ...filter } = request.query;
       const body = stream(
         request,
@@ -235,10 +207,9 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
         'patients',
         format,
         filter,
-        patientBatches(db, access.institutionId, filter),
+        batches((afterId) => patientBatch(source, access.institutionId, filter, afterId, BATCH)),
         PATIENT_CSV_HEADER,
-        patientCsvValues,
-        fhirPatient,
+        { csv: patientCsvLine, ndjson: fhirPatientLine },
       );
       void reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/fhir+ndjson')
@@ -264,11 +235,12 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
       },
     },
     async (request, reply) => {
-      const access = await gate(request);
       // Encounters are clinical: only roles that read clinical data export them.
-      if (!access.can('clinical.read'))
+      if (!requireAccess(request).can('clinical.read'))
         throw new ApiError('forbidden', 'Your role does not read clinical data.');
+      const access = await gate(request);
       const lock = await lockExports(pool, access.userId);
+      const source = { db, connection: lock };
       const { format } = request.query;
       const body = stream(
         request,
@@ -277,10 +249,12 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
         'encounters',
         format,
         {},
-        encounterBatches(db, access),
+        batches((afterId) => encounterBatch(source, access, afterId, BATCH)),
         ENCOUNTER_CSV_HEADER,
-        encounterCsvValues,
-        fhirEncounter,
+        {
+          csv: (e) => csvLine(encounterCsvValues(e)),
+          ndjson: (e) => `${JSON.stringify(fhirEncounter(e))}\n`,
+        },
       );
       void reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/fhir+ndjson')

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Every error code Ward's API can answer with, and its HTTP status: the one list clients can rely
@@ -131,6 +133,43 @@ export function answerFrameworkErrors(
     request.log.info({ code, status }, 'request rejected');
     const body: ErrorBody = { error: { code, message } };
     void reply.headers(headers).status(status).send(body);
+  };
+}
+
+/**
+ * Node itself turns away requests it cannot read (headers over its size limit, a malformed request
+ * line, headers that never finish arriving) before Fastify sees them, and Fastify's stock answer has a
+ * body of its own. This answers them with Ward's error body and headers, then closes the
+ * connection; pass it as the `clientErrorHandler` server option.
+ */
+export function answerClientErrors(
+  headers: Readonly<Record<string, string>>,
+): (error: ConnectionError, socket: Socket) => void {
+  return (error, socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const message =
+      status === 408
+        ? 'The request did not arrive in time.'
+        : status === 431
+          ? 'The request headers are too large.'
+          : 'The request is not valid HTTP.';
+    const body: ErrorBody = { error: { code: 'bad_request', message } };
+    const text = JSON.stringify(body);
+    // The answer to HEAD has no body: a client would read one as the start of the next response.
+    // (Node passes the bytes read so far as a Buffer, whatever Fastify's type says; none on a timeout.)
+    const raw: unknown = (error as { rawPacket?: unknown }).rawPacket;
+    const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+    const lines = [
+      `HTTP/1.1 ${String(status)} ${STATUS_CODES[status] ?? ''}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${String(Buffer.byteLength(text))}`,
+      'connection: close',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    if (socket.writable) socket.write(`${lines.join('\r\n')}\r\n\r\n${head ? '' : text}`);
+    socket.destroy();
   };
 }
 

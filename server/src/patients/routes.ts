@@ -25,26 +25,41 @@ export interface PatientRouteDeps {
 const Iid = Type.Object({ iid: Type.String({ format: 'uuid' }) });
 const IidPid = Type.Object({ iid: Type.String({ format: 'uuid' }), pid: Type.String({ format: 'uuid' }) });
 
-const text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const optionalText = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
+// PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail in the database.
+// Required text must also hold more than spaces, since it is stored trimmed. (Linear patterns.)
+const NO_NUL = '^[^\\u0000]*$';
+const SOME_TEXT = '^\\s*[^\\s\\u0000][^\\u0000]*$';
+const text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: SOME_TEXT });
+const optionalText = (max: number) =>
+  Type.Union([Type.String({ maxLength: max, pattern: NO_NUL }), Type.Null()]);
 
-export const DemographicsBody = Type.Object(
-  {
-    identifierType: text(40),
-    identifierValue: text(64),
-    familyName: text(200),
-    givenNames: text(200),
-    birthDate: Type.String({ format: 'date' }),
-    sex: Type.Union([
-      Type.Literal('female'),
-      Type.Literal('male'),
-      Type.Literal('other'),
-      Type.Literal('unknown'),
-    ]),
-    phone: Type.Optional(optionalText(40)),
-    email: Type.Optional(optionalText(200)),
-    address: Type.Optional(optionalText(500)),
-  },
+// Year 0 passes the date format but PostgreSQL has no such year.
+const BirthDate = Type.String({ format: 'date', pattern: '^(?!0000-)' });
+// Versions are PostgreSQL integers: a larger number cannot be one this server issued.
+const MAX_VERSION = 2_147_483_647;
+
+const demographicsFields = {
+  identifierType: text(40),
+  identifierValue: text(64),
+  familyName: text(200),
+  givenNames: text(200),
+  birthDate: BirthDate,
+  sex: Type.Union([
+    Type.Literal('female'),
+    Type.Literal('male'),
+    Type.Literal('other'),
+    Type.Literal('unknown'),
+  ]),
+  phone: Type.Optional(optionalText(40)),
+  email: Type.Optional(optionalText(200)),
+  address: Type.Optional(optionalText(500)),
+};
+
+export const DemographicsBody = Type.Object(demographicsFields, { additionalProperties: false });
+
+// One flat object: an intersection with a closed object would refuse the `version` field.
+const UpdateBody = Type.Object(
+  { ...demographicsFields, version: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_VERSION })) },
   { additionalProperties: false },
 );
 
@@ -65,13 +80,14 @@ const PatientResponse = Type.Object({
 
 const SearchQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    q: Type.Optional(text(200)),
     mode: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('fuzzy')])),
-    identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    identifierType: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-    birthDate: Type.Optional(Type.String({ format: 'date' })),
+    identifier: Type.Optional(text(64)),
+    identifierType: Type.Optional(text(40)),
+    birthDate: Type.Optional(BirthDate),
     cursor: Type.Optional(Type.String({ maxLength: 600 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    // Query strings arrive as text (types are not coerced): 1 to 100, spelled as digits.
+    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|100)$' })),
   },
   { additionalProperties: false },
 );
@@ -94,6 +110,9 @@ function toResponse(p: Patient): Static<typeof PatientResponse> {
 }
 
 function demographicsOf(body: Static<typeof DemographicsBody>): Demographics {
+  // A day of leeway: the client's today may be tomorrow in UTC.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  if (body.birthDate > tomorrow) throw new ApiError('bad_request', 'A birth date cannot be in the future.');
   return {
     identifierType: body.identifierType.trim(),
     identifierValue: body.identifierValue.trim(),
@@ -122,11 +141,19 @@ function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
   throw new ApiError('bad_request', 'The cursor is not one this server issued; start the search again.');
 }
 
-const isKeyset = (v: unknown): v is { name: string; id: string } =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as { name?: unknown }).name === 'string' &&
-  typeof (v as { id?: unknown }).id === 'string';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A forged cursor must be refused here, not reach the database as a malformed uuid or a NUL.
+const isKeyset = (v: unknown): v is { name: string; id: string } => {
+  if (typeof v !== 'object' || v === null) return false;
+  const { name, id } = v as { name?: unknown; id?: unknown };
+  return (
+    typeof name === 'string' &&
+    name.length <= 450 &&
+    !name.includes('\u0000') &&
+    typeof id === 'string' &&
+    UUID.test(id)
+  );
+};
 const isOffset = (v: unknown): v is { offset: number } =>
   typeof v === 'object' &&
   v !== null &&
@@ -161,7 +188,7 @@ export function registerPatientRoutes(app: WardApp, deps: PatientRouteDeps): voi
     async (request) => {
       const access = requireAccess(request);
       const query = request.query;
-      const limit = query.limit ?? 25;
+      const limit = query.limit === undefined ? 25 : Number(query.limit);
       let search: PatientSearch;
       if (query.identifier !== undefined) {
         search = { kind: 'identifier', value: query.identifier, type: query.identifierType };
@@ -313,20 +340,16 @@ export function registerPatientRoutes(app: WardApp, deps: PatientRouteDeps): voi
         tags: ['patients'],
         params: IidPid,
         headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 20 })) }),
-        body: Type.Intersect([
-          DemographicsBody,
-          Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
-        ]),
+        body: UpdateBody,
         response: { 200: PatientResponse },
       },
     },
     async (request, reply) => {
       const access = requireAccess(request);
       const header = request.headers['if-match'];
-      const fromHeader =
-        header === undefined ? undefined : Number(header.replace(/^W\//, '').replace(/"/g, ''));
-      const version = fromHeader ?? request.body.version;
-      if (version === undefined || !Number.isInteger(version)) {
+      const version =
+        header === undefined ? request.body.version : Number(header.replace(/^W\//, '').replace(/"/g, ''));
+      if (version === undefined || !Number.isInteger(version) || version < 1 || version > MAX_VERSION) {
         throw new ApiError(
           'precondition_required',
           'Send the version you read (If-Match header or "version" field), so no one else\'s edit is overwritten.',

@@ -94,6 +94,15 @@ function toPatient(r: PatientRow): Patient & { searchName: string } {
   };
 }
 
+// Fuzzy search corrects the query's first word to at most this many family names, and each other
+// word to at most this many name words; more would only add noise (and time).
+const FUZZY_FAMILY_CANDIDATES = 3;
+const FUZZY_WORD_CANDIDATES = 4;
+const FUZZY_MAX_WORDS = 4;
+
+/** Names in byte order: what the name index holds, so a page comes straight from it (migration 0007). */
+const NAME_ORDER = sql<string>`search_name COLLATE "C"`;
+
 /** LIKE patterns treat % and _ as wildcards: a name typed by a user must match literally. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -105,8 +114,8 @@ export function normaliseSearchName(name: string): string {
 
 /**
  * Searches one institution's patients. Prefix and birth-date searches page by keyset on
- * (search name, id), so pages are stable while others write; fuzzy (trigram) searches rank by
- * similarity, then id.
+ * (search name, id), so pages are stable while others write; fuzzy searches rank the closest
+ * spelling of the family name first, then by name and id.
  */
 export async function searchPatients(
   db: Kysely<Schema>,
@@ -117,15 +126,16 @@ export async function searchPatients(
   let query = db.selectFrom('ward.patients').select(COLUMNS).where('institution_id', '=', institutionId);
   switch (search.kind) {
     case 'prefix': {
-      query = query.where('search_name', 'like', `${escapeLike(normaliseSearchName(search.name))}%`);
+      query = query.where(NAME_ORDER, 'like', `${escapeLike(normaliseSearchName(search.name))}%`);
       const after = search.after;
       if (after)
         query = query.where(
-          (eb) => eb.tuple('search_name', 'id'),
+          // Column references: a bare string in a tuple would be a value, and the keyset a constant.
+          (eb) => eb.tuple(NAME_ORDER, eb.ref('id')),
           '>',
           (eb) => eb.tuple(eb.val(after.name), eb.val(after.id)),
         );
-      query = query.orderBy('search_name').orderBy('id');
+      query = query.orderBy(NAME_ORDER).orderBy('id');
       break;
     }
     case 'birthDate': {
@@ -133,11 +143,12 @@ export async function searchPatients(
       const after = search.after;
       if (after)
         query = query.where(
-          (eb) => eb.tuple('search_name', 'id'),
+          // Column references: a bare string in a tuple would be a value, and the keyset a constant.
+          (eb) => eb.tuple(NAME_ORDER, eb.ref('id')),
           '>',
           (eb) => eb.tuple(eb.val(after.name), eb.val(after.id)),
         );
-      query = query.orderBy('search_name').orderBy('id');
+      query = query.orderBy(NAME_ORDER).orderBy('id');
       break;
     }
     case 'identifier': {
@@ -146,19 +157,73 @@ export async function searchPatients(
       query = query.orderBy('id');
       break;
     }
-    case 'fuzzy': {
-      const name = normaliseSearchName(search.name);
-      query = query
-        // Word similarity: "garsia" finds "garcía ana maría" (the GIN trigram index serves `<%`).
-        .where(sql<boolean>`${name} <% search_name`)
-        .orderBy(sql`word_similarity(${name}, search_name)`, 'desc')
-        .orderBy('id')
-        .offset(search.offset);
-      break;
-    }
+    case 'fuzzy':
+      return searchFuzzy(db, institutionId, search.name, search.offset, limit);
   }
-  const rows = await query.limit(limit).execute();
-  return rows.map((r) => toPatient(r));
+  return (await query.limit(limit).execute()).map((r) => toPatient(r));
+}
+
+/**
+ * Fuzzy search in two steps, each served by an index (migration 0007). First every query word is
+ * corrected against the institution's distinct name words by trigram similarity, accents aside:
+ * "garsia" → garcía, "hernandes" → hernández, fernández. Then the patients whose family name
+ * starts with a correction of the first word, and whose name holds a correction of each other
+ * word, are read in name order, closest correction first. Ranking whole names by similarity
+ * instead would score every García to return a page.
+ */
+async function searchFuzzy(
+  db: Kysely<Schema>,
+  institutionId: string,
+  name: string,
+  offset: number,
+  limit: number,
+): Promise<(Patient & { searchName: string })[]> {
+  const words = normaliseSearchName(name)
+    .split(' ')
+    .filter((w) => w !== '')
+    .slice(0, FUZZY_MAX_WORDS);
+  if (words.length === 0) return [];
+  // `%` keeps pairs at pg_trgm.similarity_threshold (0.3 unless the server says otherwise).
+  const { rows } = await sql<{ position: string; words: string[] }>`
+    SELECT q.position::text AS position, array_agg(c.word ORDER BY c.similarity DESC, c.word) AS words
+      FROM unnest(${words}::text[]) WITH ORDINALITY AS q (word, position)
+     CROSS JOIN LATERAL (
+       SELECT w.word, similarity(ward.fold_accents(w.word), ward.fold_accents(q.word)) AS similarity
+         FROM ward.patient_name_words AS w
+        WHERE w.institution_id = ${institutionId} AND w.starts_name = (q.position = 1)
+          AND ward.fold_accents(w.word) % ward.fold_accents(q.word)
+        ORDER BY similarity DESC, w.word
+        LIMIT CASE WHEN q.position = 1 THEN ${sql.lit(FUZZY_FAMILY_CANDIDATES)} ELSE ${sql.lit(FUZZY_WORD_CANDIDATES)} END
+     ) AS c
+     GROUP BY q.position`.execute(db);
+  const corrections = words.map((_, i) => rows.find((r) => Number(r.position) === i + 1)?.words ?? []);
+  const [families = [], ...others] = corrections;
+  if (corrections.some((c) => c.length === 0)) return [];
+  // One ordered index read per family-name correction, each bounded by the page's end.
+  const tiers = families.map((family, tier) => {
+    let query = db
+      .selectFrom('ward.patients')
+      .select([...COLUMNS, sql<number>`${sql.lit(tier)}`.as('tier')])
+      .where('institution_id', '=', institutionId)
+      .where(NAME_ORDER, 'like', `${escapeLike(family)} %`);
+    for (const other of others)
+      query = query.where(sql<boolean>`ward.name_words(search_name) && ${other}::text[]`);
+    return query
+      .orderBy(NAME_ORDER)
+      .orderBy('id')
+      .limit(offset + limit);
+  });
+  const union = tiers.slice(1).reduce((all, tier) => sql`${all} UNION ALL ${tier}`, sql`${tiers[0]}`);
+  const page = await db
+    .selectFrom(sql<PatientRow & { tier: number }>`(${union})`.as('t'))
+    .selectAll()
+    .orderBy('tier')
+    .orderBy(NAME_ORDER)
+    .orderBy('id')
+    .offset(offset)
+    .limit(limit)
+    .execute();
+  return page.map((r) => toPatient(r));
 }
 
 export async function getPatient(

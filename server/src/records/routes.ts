@@ -28,6 +28,9 @@ const IidPidEidNid = Type.Object({
   nid: Type.String({ format: 'uuid' }),
 });
 
+// How far ahead of this server's clock a client's time may be.
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 const EncounterType = Type.Union([
   Type.Literal('outpatient'),
   Type.Literal('inpatient'),
@@ -70,15 +73,28 @@ const Allergy = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
+// PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail in the database.
+const NO_NUL = '^[^\\u0000]*$';
+const text = (options: { minLength?: number; maxLength: number }) =>
+  Type.String({ ...options, pattern: NO_NUL });
+
+const noteFields = {
+  subjective: text({ maxLength: 20_000 }),
+  objective: text({ maxLength: 20_000 }),
+  assessment: text({ maxLength: 20_000 }),
+  plan: text({ maxLength: 20_000 }),
+  sign: Type.Optional(Type.Boolean()),
+};
+
 const NoteBody = Type.Object(
-  {
-    subjective: Type.String({ maxLength: 20_000 }),
-    objective: Type.String({ maxLength: 20_000 }),
-    assessment: Type.String({ maxLength: 20_000 }),
-    plan: Type.String({ maxLength: 20_000 }),
-    sign: Type.Optional(Type.Boolean()),
-    amendsNoteId: Type.Optional(Type.String({ format: 'uuid' })),
-  },
+  { ...noteFields, amendsNoteId: Type.Optional(Type.String({ format: 'uuid' })) },
+  { additionalProperties: false },
+);
+
+// One flat object: an intersection with a closed object would refuse the `version` field.
+const NoteUpdateBody = Type.Object(
+  // Versions are PostgreSQL integers: a larger number cannot be one this server issued.
+  { ...noteFields, version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) },
   { additionalProperties: false },
 );
 
@@ -196,7 +212,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
         body: Type.Object(
           {
             reason: Type.Union(JUSTIFICATION_REASONS.map((r) => Type.Literal(r))),
-            detail: Type.Optional(Type.String({ maxLength: 1000 })),
+            detail: Type.Optional(text({ maxLength: 1000 })),
           },
           { additionalProperties: false },
         ),
@@ -285,7 +301,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
           {
             occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
             type: EncounterType,
-            reason: Type.String({ minLength: 1, maxLength: 500 }),
+            reason: text({ minLength: 1, maxLength: 500 }),
           },
           { additionalProperties: false },
         ),
@@ -294,6 +310,13 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
     },
     async (request, reply) => {
       const access = requireAccess(request);
+      const occurredAt = request.body.occurredAt ? new Date(request.body.occurredAt) : new Date();
+      // An encounter dated ahead would keep its author's care relationship, and so their access to
+      // the record, alive long past the window.
+      // (A leap second passes the date-time format but is no time JavaScript can hold.)
+      if (Number.isNaN(occurredAt.getTime()) || occurredAt.getTime() > Date.now() + CLOCK_SKEW_MS) {
+        throw new ApiError('bad_request', 'An encounter must be dated at a real time, not in the future.');
+      }
       await requirePatient(db, access, request.params.pid);
       // Writing to a record is opening it: the same care relationship or justification applies.
       await requireClinicalAccess(db, access, request.params.pid);
@@ -306,7 +329,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
             id,
             patient_id: request.params.pid,
             author_id: access.userId,
-            occurred_at: request.body.occurredAt ? new Date(request.body.occurredAt) : new Date(),
+            occurred_at: occurredAt,
             type: request.body.type,
             reason: request.body.reason,
           })
@@ -339,6 +362,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
     async (request, reply) => {
       const access = requireAccess(request);
       const { pid, eid } = request.params;
+      await requirePatient(db, access, pid);
       await requireClinicalAccess(db, access, pid);
       const id = uuidv7();
       const sign = request.body.sign === true;
@@ -403,16 +427,14 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
       schema: {
         tags: ['records'],
         params: IidPidEidNid,
-        body: Type.Intersect([
-          Type.Omit(NoteBody, ['amendsNoteId']),
-          Type.Object({ version: Type.Integer({ minimum: 1 }) }),
-        ]),
+        body: NoteUpdateBody,
         response: { 200: Type.Object({ id: Type.String(), status: Type.String(), version: Type.Integer() }) },
       },
     },
     async (request) => {
       const access = requireAccess(request);
       const { pid, eid, nid } = request.params;
+      await requirePatient(db, access, pid);
       await requireClinicalAccess(db, access, pid);
       const sign = request.body.sign === true;
       return db.transaction().execute(async (trx) => {
@@ -474,8 +496,8 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
         params: IidPidEid,
         body: Type.Object(
           {
-            code: Type.String({ minLength: 1, maxLength: 20 }),
-            description: Type.String({ minLength: 1, maxLength: 500 }),
+            code: text({ minLength: 1, maxLength: 20 }),
+            description: text({ minLength: 1, maxLength: 500 }),
           },
           { additionalProperties: false },
         ),
@@ -485,6 +507,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
     async (request, reply) => {
       const access = requireAccess(request);
       const { pid, eid } = request.params;
+      await requirePatient(db, access, pid);
       await requireClinicalAccess(db, access, pid);
       const id = uuidv7();
       await db.transaction().execute(async (trx) => {
@@ -527,8 +550,8 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
         params: IidPid,
         body: Type.Object(
           {
-            substance: Type.String({ minLength: 1, maxLength: 200 }),
-            reaction: Type.Optional(Type.String({ maxLength: 500 })),
+            substance: text({ minLength: 1, maxLength: 200 }),
+            reaction: Type.Optional(text({ maxLength: 500 })),
             severity: Type.Union([
               Type.Literal('mild'),
               Type.Literal('moderate'),

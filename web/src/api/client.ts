@@ -8,8 +8,12 @@ import type {
   PasswordCheck,
   PasswordReason,
   PublicConfig,
+  SecondFactorAnswer,
+  SecondFactorDemand,
   SessionInfo,
   SignInRecord,
+  TwoFactorEnrolment,
+  TwoFactorStatus,
 } from './types.ts';
 
 /** An HTTP call that did not succeed: the server's `{error: {code, message}}`, or a local failure. */
@@ -34,13 +38,23 @@ export class ApiError extends Error {
   }
 }
 
-/** Answers that mean the session is gone, or may only do one thing until the user does it. */
+/**
+ * Answers that mean the session is gone, or may only do one thing until the user does it.
+ * `outside_access_hours` may mean either that the user's access hours ended (the server closed the
+ * session) or only that one institution's hours refuse the request: the session asks /api/me which.
+ */
 export type SessionProblem =
-  'unauthenticated' | 'password_change_required' | 'second_factor_enrolment_required';
+  | 'unauthenticated'
+  | 'password_change_required'
+  | 'second_factor_enrolment_required'
+  | 'outside_access_hours';
 
 export interface ApiClient {
   getPublicConfig(): Promise<PublicConfig>;
-  login(request: LoginRequest): Promise<LoginResult>;
+  /** A session, or the demand for a second factor when the account has two-factor on. */
+  login(request: LoginRequest): Promise<LoginResult | SecondFactorDemand>;
+  /** The sign-in's second step, answering the challenge the password step returned. */
+  answerSecondFactor(challenge: string, answer: SecondFactorAnswer): Promise<LoginResult>;
   logout(): Promise<void>;
   /** A fresh ALTCHA challenge for the sign-in page to solve (a JSON object, passed through as is). */
   getCaptchaChallenge(): Promise<Record<string, unknown>>;
@@ -56,11 +70,57 @@ export interface ApiClient {
   /** Signs out every session of the user but this one; answers how many ended. */
   revokeOtherSessions(): Promise<number>;
 
+  getTwoFactorStatus(): Promise<TwoFactorStatus>;
+  /** Checks the password again and starts an enrolment: a new secret, shown as QR code and text. */
+  beginTwoFactorEnrolment(password: string): Promise<TwoFactorEnrolment>;
+  /** Turns two-factor on once a code from the app matches; answers the recovery codes, shown once. */
+  confirmTwoFactorEnrolment(code: string): Promise<string[]>;
+  disableTwoFactor(password: string, code: string): Promise<void>;
+
   /**
    * Calls `listener` whenever an answer to a signed-in request says the session has ended or is
    * restricted, wherever in the app the request was made. Returns the function that unsubscribes.
    */
   onSessionProblem(listener: (problem: SessionProblem) => void): () => void;
+
+  /**
+   * A signed-in JSON request for a feature's own typed client (patients, records, audit), with the
+   * same credentials, errors and session handling as every method above.
+   */
+  call(method: HttpMethod, path: string, options?: CallOptions): Promise<Record<string, unknown>>;
+
+  /**
+   * A signed-in GET of a file (an export), read whole with progress reports. A refusal arrives as the
+   * same ApiError as any other call, before any of the file does.
+   */
+  download(path: string, options?: DownloadOptions): Promise<DownloadedFile>;
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Called as bytes arrive, with how many have arrived so far. */
+  onProgress?: (receivedBytes: number) => void;
+}
+
+export interface DownloadedFile {
+  blob: Blob;
+  /** The name the server suggested in Content-Disposition, if any. */
+  filename: string | undefined;
+}
+
+/** The filename of a Content-Disposition header such as `attachment; filename="patients.csv"`. */
+export function filenameOfDisposition(header: string | null): string | undefined {
+  const match = /filename="?([^";]+)"?/i.exec(header ?? '');
+  return match?.[1];
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface CallOptions {
+  body?: unknown;
+  /** Extra request headers, such as If-Match. */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 export interface ApiClientOptions {
@@ -120,7 +180,8 @@ function isSessionProblem(code: string): code is SessionProblem {
   return (
     code === 'unauthenticated' ||
     code === 'password_change_required' ||
-    code === 'second_factor_enrolment_required'
+    code === 'second_factor_enrolment_required' ||
+    code === 'outside_access_hours'
   );
 }
 
@@ -164,11 +225,16 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   const listeners = new Set<(problem: SessionProblem) => void>();
 
   async function request(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: HttpMethod,
     path: string,
-    init: { body?: unknown; signedIn?: boolean; signal?: AbortSignal | undefined } = {},
+    init: {
+      body?: unknown;
+      signedIn?: boolean;
+      signal?: AbortSignal | undefined;
+      headers?: Record<string, string> | undefined;
+    } = {},
   ): Promise<JsonObject> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { ...init.headers, Accept: 'application/json' };
     if (options.language) headers['Accept-Language'] = options.language();
     // Same origin only: the session cookie is SameSite=Strict and the server checks Origin and
     // Sec-Fetch-Site on every unsafe request, which the browser sets itself.
@@ -218,8 +284,14 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       };
     },
 
-    async login(credentials: LoginRequest): Promise<LoginResult> {
-      return (await request('POST', '/api/auth/login', { body: credentials })) as unknown as LoginResult;
+    async login(credentials: LoginRequest): Promise<LoginResult | SecondFactorDemand> {
+      return (await request('POST', '/api/auth/login', { body: credentials })) as unknown as
+        LoginResult | SecondFactorDemand;
+    },
+
+    async answerSecondFactor(challenge: string, answer: SecondFactorAnswer): Promise<LoginResult> {
+      const body = { challenge, ...answer };
+      return (await request('POST', '/api/auth/login/second-factor', { body })) as unknown as LoginResult;
     },
 
     async logout(): Promise<void> {
@@ -271,11 +343,69 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       return typeof revoked === 'number' ? revoked : 0;
     },
 
+    async getTwoFactorStatus(): Promise<TwoFactorStatus> {
+      return (await request('GET', '/api/me/2fa', signedIn)) as unknown as TwoFactorStatus;
+    },
+
+    async beginTwoFactorEnrolment(password: string): Promise<TwoFactorEnrolment> {
+      const body = { password };
+      return (await request('POST', '/api/me/2fa', { ...signedIn, body })) as unknown as TwoFactorEnrolment;
+    },
+
+    async confirmTwoFactorEnrolment(code: string): Promise<string[]> {
+      const { recoveryCodes } = await request('POST', '/api/me/2fa/confirm', { ...signedIn, body: { code } });
+      return recoveryCodes as string[];
+    },
+
+    async disableTwoFactor(password: string, code: string): Promise<void> {
+      await request('DELETE', '/api/me/2fa', { ...signedIn, body: { password, code } });
+    },
+
     onSessionProblem(listener: (problem: SessionProblem) => void): () => void {
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
       };
+    },
+
+    async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<JsonObject> {
+      return request(method, path, { ...signedIn, ...options });
+    },
+
+    async download(path: string, { signal, onProgress }: DownloadOptions = {}): Promise<DownloadedFile> {
+      const headers: Record<string, string> = {};
+      if (options.language) headers['Accept-Language'] = options.language();
+      const init: RequestInit = { method: 'GET', headers, credentials: 'same-origin', cache: 'no-store' };
+      if (signal) init.signal = signal;
+      let response: Response;
+      try {
+        response = await send(baseUrl + path, init);
+      } catch (cause) {
+        if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+        throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause));
+      }
+      if (!response.ok) {
+        const error = errorFromResponse(response, await readJson(response));
+        if (isSessionProblem(error.code)) for (const listener of [...listeners]) listener(error.code);
+        throw error;
+      }
+      const type = response.headers.get('content-type') ?? 'application/octet-stream';
+      const filename = filenameOfDisposition(response.headers.get('content-disposition'));
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      let received = 0;
+      try {
+        const reader = response.body?.getReader();
+        for (let part = await reader?.read(); part !== undefined && !part.done; part = await reader?.read()) {
+          chunks.push(part.value);
+          received += part.value.byteLength;
+          onProgress?.(received);
+        }
+      } catch (cause) {
+        if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+        // The server stops a stream it cannot finish; half a file must not pass for a whole one.
+        throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause));
+      }
+      return { blob: new Blob(chunks, { type }), filename };
     },
   };
 }

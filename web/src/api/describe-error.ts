@@ -34,6 +34,8 @@ export function describeError(error: unknown, t: TFunction): string {
       return t('errors.captchaInvalid');
     case 'password_change_required':
       return t('errors.passwordChangeRequired');
+    case 'outside_access_hours':
+      return t('errors.outsideAccessHours');
     // A proxy's bare 502 or an HTML page gets ours rather than its status text.
     case 'http_error':
     case 'invalid_response':

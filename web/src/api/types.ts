@@ -29,9 +29,40 @@ export interface LoginRequest {
   captcha?: string;
 }
 
+/** Something the user must be told once after signing in. */
+export type SignInNotice = 'two_factor_reset';
+
+/** A session was started (by the password alone, or after the second factor). */
 export interface LoginResult {
   state: SessionState;
   expiresAt: string;
+  notices?: SignInNotice[];
+}
+
+/** The password was right and the account has two-factor on: the code is asked next. */
+export interface SecondFactorDemand {
+  secondFactor: { challenge: string; expiresAt: string };
+}
+
+/** The sign-in's second step: a code from the authenticator app, or one of the recovery codes. */
+export type SecondFactorAnswer = { code: string } | { recoveryCode: string };
+
+export interface TwoFactorStatus {
+  /** Offered to this user: the deployment has it on and one of their institutions allows it. */
+  available: boolean;
+  enabled: boolean;
+  /** The user's security level demands it. */
+  required: boolean;
+  recoveryCodesLeft: number;
+}
+
+/** A new secret, waiting for a code to prove the app holds it. */
+export interface TwoFactorEnrolment {
+  otpauthUri: string;
+  /** Base32, grouped by four for reading and typing. */
+  secret: string;
+  /** The otpauth URI as a QR code, an SVG document. */
+  qrSvg: string;
 }
 
 /** The successful sign-in before the current one, and the failures on the account since. */
@@ -67,6 +98,8 @@ export interface Me {
   /** null on the first sign-in of the account. */
   lastAccess: LastAccess | null;
   failedSinceLastAccess: number;
+  /** When the user's access hours end, if within a day; null when they do not end that soon. */
+  accessEndsAt: string | null;
   passwordRequirements: PasswordRequirements;
 }
 

@@ -1,7 +1,10 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
+import { AdminNav } from '../admin/AdminNav.tsx';
 import type { Me } from '../api/types.ts';
+import { WorkNav } from '../clinical/WorkNav.tsx';
+import { ExportNavItem } from '../export/ExportNavItem.tsx';
 import { Link, useRouter } from '../router/Router.tsx';
 import { useSession } from '../session/SessionContext.tsx';
 
@@ -39,6 +42,9 @@ export function AccountBar({ me }: { me: Me }): ReactNode {
               <li>
                 <Link to="/profile">{t('nav.profile')}</Link>
               </li>
+              <WorkNav />
+              <ExportNavItem />
+              <AdminNav />
             </>
           )}
           <li>

@@ -4,6 +4,7 @@ import { LastAccessBanner } from '../account/LastAccessBanner.tsx';
 import { MembershipList } from '../account/MembershipList.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { useMe } from '../session/SessionContext.tsx';
+import { TwoFactorResetNotice } from '../twofactor/TwoFactorResetNotice.tsx';
 
 export function HomePage(): ReactNode {
   const { t } = useTranslation();
@@ -11,6 +12,7 @@ export function HomePage(): ReactNode {
   return (
     <div className="page">
       <PageHeading title={t('home.title', { name: me.user.displayName })} />
+      <TwoFactorResetNotice />
       <LastAccessBanner me={me} />
       <MembershipList me={me} />
     </div>

@@ -6,6 +6,7 @@ import { PageHeading } from '../components/PageHeading.tsx';
 import { PasswordChangeForm } from '../password/PasswordChangeForm.tsx';
 import { Link } from '../router/Router.tsx';
 import { useMe } from '../session/SessionContext.tsx';
+import { TwoFactorSection } from '../twofactor/TwoFactorSection.tsx';
 
 export function ProfilePage(): ReactNode {
   const { t } = useTranslation();
@@ -40,6 +41,8 @@ export function ProfilePage(): ReactNode {
           }}
         />
       </section>
+
+      <TwoFactorSection username={me.user.username} />
 
       <SessionsList reloadKey={passwordChanges} />
     </div>

@@ -10,6 +10,7 @@ import { CaptchaField } from '../captcha/CaptchaField.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { useSession } from '../session/SessionContext.tsx';
 import type { SessionNotice } from '../session/SessionContext.tsx';
+import { SecondFactorSignIn } from '../twofactor/SecondFactorSignIn.tsx';
 
 type Attempt = { kind: 'idle' } | { kind: 'submitting' } | { kind: 'failed'; message: string };
 
@@ -23,6 +24,7 @@ const NOTICE_STYLE: Record<SessionNotice, string> = {
   signedOut: 'message--success',
   sessionEnded: 'message--info',
   signOutUnconfirmed: 'message--warning',
+  outsideAccessHours: 'message--warning',
 };
 
 export function SignInPage(): ReactNode {
@@ -39,6 +41,8 @@ export function SignInPage(): ReactNode {
   const [captcha, setCaptcha] = useState<CaptchaInfo | null>(null);
   const [captchaToken, setCaptchaToken] = useState<string | undefined>(undefined);
   const [captchaRound, setCaptchaRound] = useState(0);
+  // Set once the password was right for an account with two-factor on: the code is asked next.
+  const [challenge, setChallenge] = useState<string | null>(null);
 
   useEffect(() => {
     let current = true;
@@ -69,9 +73,21 @@ export function SignInPage(): ReactNode {
     setAttempt({ kind: 'submitting' });
     const sentCaptcha = captchaToken;
     try {
-      await api.login({ username, password, ...(sentCaptcha === undefined ? {} : { captcha: sentCaptcha }) });
+      const result = await api.login({
+        username,
+        password,
+        ...(sentCaptcha === undefined ? {} : { captcha: sentCaptcha }),
+      });
+      if ('secondFactor' in result) {
+        // The captcha answer is spent; should the password be asked again, a new one is needed.
+        setCaptchaToken(undefined);
+        if (sentCaptcha !== undefined) setCaptchaRound((round) => round + 1);
+        setAttempt({ kind: 'idle' });
+        setChallenge(result.secondFactor.challenge);
+        return;
+      }
       // The session now exists; the app shows whatever page it allows.
-      await session.refresh();
+      await session.signedIn(result.notices ?? []);
     } catch (error) {
       const wanted = isCaptchaDemand(error);
       if (wanted) {
@@ -91,6 +107,22 @@ export function SignInPage(): ReactNode {
   const headingId = `${id}-heading`;
   const errorId = `${id}-error`;
   const notice = session.notice;
+
+  if (challenge !== null) {
+    return (
+      <section className="card sign-in" aria-labelledby={headingId}>
+        <PageHeading id={headingId} title={t('signIn.title')} />
+        <SecondFactorSignIn
+          challenge={challenge}
+          onSignedIn={(result) => session.signedIn(result.notices ?? [])}
+          onRestart={(message) => {
+            setChallenge(null);
+            setAttempt(message === null ? { kind: 'idle' } : { kind: 'failed', message });
+          }}
+        />
+      </section>
+    );
+  }
 
   return (
     <section className="card sign-in" aria-labelledby={headingId}>

@@ -4,10 +4,10 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ReactNode } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import { ApiError } from '../api/client.ts';
-import type { Me } from '../api/types.ts';
+import type { Me, SignInNotice } from '../api/types.ts';
 
-/** Why the sign-in page is showing: the user signed out, or the session ended on its own. */
-export type SessionNotice = 'signedOut' | 'signOutUnconfirmed' | 'sessionEnded';
+/** Why the sign-in page is showing: the user signed out, or the session ended (by itself, or with access hours). */
+export type SessionNotice = 'signedOut' | 'signOutUnconfirmed' | 'sessionEnded' | 'outsideAccessHours';
 
 export type SessionStatus =
   | { kind: 'loading' }
@@ -19,6 +19,12 @@ export type SessionStatus =
 export interface Session {
   status: SessionStatus;
   notice: SessionNotice | null;
+  /** What the sign-in that started this session said to tell the user once (see `clearSignInNotices`). */
+  signInNotices: readonly SignInNotice[];
+  /** Called once a sign-in has started a session: keeps its notices and asks who is signed in. */
+  signedIn: (notices: readonly SignInNotice[]) => Promise<void>;
+  /** Forgets the sign-in's notices once the user has been shown them. */
+  clearSignInNotices: () => void;
   /** Asks the server again who is signed in (after sign-in, a password change, a retry). */
   refresh: () => Promise<void>;
   /** Ends this session on the server and forgets it here, whatever the server answers. */
@@ -31,8 +37,11 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactNod
   const api = useApi();
   const [status, setStatus] = useState<SessionStatus>({ kind: 'loading' });
   const [notice, setNotice] = useState<SessionNotice | null>(null);
+  const [signInNotices, setSignInNotices] = useState<readonly SignInNotice[]>([]);
   // Answers can arrive out of order (a refresh racing a sign-out); only the latest request counts.
   const generation = useRef(0);
+  // Set when a request was refused for access hours: if the session turns out to be gone, that is why.
+  const hoursEnded = useRef(false);
 
   const signedIn = useRef(false);
   useEffect(() => {
@@ -44,12 +53,16 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactNod
     try {
       const me = await api.getMe();
       if (mine !== generation.current) return;
+      hoursEnded.current = false;
       setStatus({ kind: 'signedIn', me });
       setNotice(null);
     } catch (error) {
       if (mine !== generation.current) return;
-      if (error instanceof ApiError && error.code === 'unauthenticated') setStatus({ kind: 'signedOut' });
-      else setStatus({ kind: 'unavailable' });
+      const code = error instanceof ApiError ? error.code : undefined;
+      if (code === 'unauthenticated' || code === 'outside_access_hours') {
+        setStatus({ kind: 'signedOut' });
+        if (hoursEnded.current || code === 'outside_access_hours') setNotice('outsideAccessHours');
+      } else setStatus({ kind: 'unavailable' });
     }
   }, [api]);
 
@@ -66,8 +79,21 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactNod
     if (mine !== generation.current) return;
     // This page stops showing the account either way.
     setStatus({ kind: 'signedOut' });
+    setSignInNotices([]);
     setNotice(confirmed ? 'signedOut' : 'signOutUnconfirmed');
   }, [api]);
+
+  const signedInWith = useCallback(
+    async (notices: readonly SignInNotice[]): Promise<void> => {
+      setSignInNotices(notices);
+      await refresh();
+    },
+    [refresh],
+  );
+
+  const clearSignInNotices = useCallback((): void => {
+    setSignInNotices((current) => (current.length === 0 ? current : []));
+  }, []);
 
   useEffect(() => {
     void refresh();
@@ -81,9 +107,12 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactNod
           if (!signedIn.current) return;
           generation.current++;
           setStatus({ kind: 'signedOut' });
-          setNotice('sessionEnded');
+          setNotice(hoursEnded.current ? 'outsideAccessHours' : 'sessionEnded');
         } else {
-          // The session is restricted now (e.g. the password expired): /api/me says to what.
+          // The session is restricted now (e.g. the password expired): /api/me says to what. Access
+          // hours that ended have closed the session, while one institution's hours only refuse its own
+          // requests: /api/me answers which.
+          if (problem === 'outside_access_hours') hoursEnded.current = true;
           void refresh();
         }
       }),
@@ -94,10 +123,13 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactNod
     () => ({
       status,
       notice,
+      signInNotices,
+      signedIn: signedInWith,
+      clearSignInNotices,
       refresh,
       signOut,
     }),
-    [status, notice, refresh, signOut],
+    [status, notice, signInNotices, signedInWith, clearSignInNotices, refresh, signOut],
   );
   return <SessionContext value={session}>{children}</SessionContext>;
 }
