@@ -57,7 +57,7 @@ export function readSqlmapOutput(output: string): {
         ),
     );
   const finished = /do not appear to be injectable|identified the following injection point/i.test(output);
-  return { injectable, finished };
+  return { injectable, finished, requests: 0 };
 }
 
 export async function runSqlmapDrill(): Promise<DrillResult> {
