@@ -40,11 +40,7 @@ interface Target {
 }
 
 /** What sqlmap said about one target: injectable or not, and whether it finished testing. */
-export function readSqlmapOutput(output: string): {
-  injectable: string[];
-  finished: boolean;
-  requests: number;
-} {
+export function readSqlmapOutput(output: string): { injectable: string[]; finished: boolean } {
   const injectable = output
     .split('\n')
     .filter(
@@ -57,7 +53,7 @@ export function readSqlmapOutput(output: string): {
         ),
     );
   const finished = /do not appear to be injectable|identified the following injection point/i.test(output);
-  return { injectable, finished, requests: 0 };
+  return { injectable, finished };
 }
 
 export async function runSqlmapDrill(): Promise<DrillResult> {

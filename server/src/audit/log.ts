@@ -25,6 +25,15 @@ export interface AuditEvent {
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Most audit rows carry no details.
+  let empty = true;
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) {
+      empty = false;
+      break;
+    }
+  }
+  if (empty) return '{}';
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -47,23 +56,17 @@ export interface StoredEventFields {
   readonly details: unknown;
 }
 
-/** The bytes the application's MAC covers: every field it wrote. */
+const jsonText = (value: string | null | undefined): string =>
+  value === null || value === undefined ? 'null' : JSON.stringify(value);
+
+/**
+ * The bytes the application's MAC covers: every field it wrote, as the canonical JSON array
+ * `canonicalJson([event_id, institution_id, …, reason, details])`. Built directly, because
+ * `audit-verify` computes it for every row of the trail; the bytes are the same.
+ */
 export function macContent(e: StoredEventFields): string {
-  return canonicalJson([
-    e.event_id,
-    e.institution_id,
-    e.actor_id,
-    e.actor_username,
-    e.action,
-    e.target_type,
-    e.target_id,
-    e.patient_id,
-    e.outcome,
-    e.ip,
-    e.user_agent,
-    e.reason,
-    e.details ?? {},
-  ]);
+  const details = e.details ?? {};
+  return `[${jsonText(e.event_id)},${jsonText(e.institution_id)},${jsonText(e.actor_id)},${jsonText(e.actor_username)},${jsonText(e.action)},${jsonText(e.target_type)},${jsonText(e.target_id)},${jsonText(e.patient_id)},${jsonText(e.outcome)},${jsonText(e.ip)},${jsonText(e.user_agent)},${jsonText(e.reason)},${canonicalJson(details)}]`;
 }
 
 export interface AuditKey {
