@@ -1,7 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
-import { chainEventColumns, chainHash, GENESIS_HASH, type ChainEvent } from './chain.ts';
+import {
+  CHAIN_EVENT_COLUMNS,
+  chainEventColumns,
+  chainHash,
+  GENESIS_HASH,
+  OCCURRED_US,
+  type ChainEvent,
+} from './chain.ts';
 import { macContent, type AuditKey } from './log.ts';
 
 export type AuditProblemKind = 'changed' | 'deleted' | 'inserted_out_of_band' | 'unverifiable_key';
@@ -25,16 +32,52 @@ export interface VerificationReport {
   readonly problems: number;
 }
 
-function macValid(keys: readonly AuditKey[], event: ChainEvent): boolean | 'unknown_key' {
-  const [keyId, mac] = event.mac.split('.');
-  const key = keys.find((k) => k.id === keyId);
-  if (!key || mac === undefined) return key ? false : 'unknown_key';
-  const expected = createHmac('sha256', key.key).update(macContent(event)).digest();
-  const given = Buffer.from(mac, 'base64url');
+interface VerificationKey {
+  readonly id: string;
+  /** The key as a KeyObject: made once, not from the string for every row. */
+  readonly secret: KeyObject;
+}
+
+function macValid(
+  keys: readonly VerificationKey[],
+  event: ChainEvent,
+  content: string,
+): boolean | 'unknown_key' {
+  const dot = event.mac.indexOf('.');
+  const key = dot === -1 ? undefined : keys.find((k) => k.id === event.mac.slice(0, dot));
+  if (!key) return dot === -1 ? false : 'unknown_key';
+  const expected = createHmac('sha256', key.secret).update(content).digest();
+  const given = Buffer.from(event.mac.slice(dot + 1), 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const BATCH = 20_000;
+// Seals and their rows are read in pages of this many, the next page while this one is checked.
+const BATCH = 10_000;
+
+interface SealedRow extends Omit<ChainEvent, 'id'> {
+  readonly chain_seq: string;
+  readonly seal_event_id: string;
+  readonly hash: Buffer;
+  /** The audit row's id, or null when the row the seal names is gone. */
+  readonly id: string | null;
+}
+
+function sealedPage(db: Kysely<Schema>, after: string): Promise<SealedRow[]> {
+  return db
+    .selectFrom('ward.audit_seals as s')
+    .leftJoin('ward.audit_events as e', 'e.id', 's.event_id')
+    .select([
+      's.chain_seq',
+      's.event_id as seal_event_id',
+      's.hash',
+      ...CHAIN_EVENT_COLUMNS,
+      OCCURRED_US.as('occurred_us'),
+    ])
+    .where('s.chain_seq', '>', after)
+    .orderBy('s.chain_seq')
+    .limit(BATCH)
+    .execute() as Promise<SealedRow[]>;
+}
 
 /**
  * Walks the whole chain in order and checks every link and every row's MAC; then checks rows not
@@ -42,8 +85,9 @@ const BATCH = 20_000;
  */
 export async function verifyAuditTrail(
   db: Kysely<Schema>,
-  keys: readonly AuditKey[],
+  auditKeys: readonly AuditKey[],
 ): Promise<VerificationReport> {
+  const keys = auditKeys.map((k) => ({ id: k.id, secret: createSecretKey(Buffer.from(k.key, 'utf8')) }));
   let previous: Buffer = GENESIS_HASH;
   let expectedSeq = 1n;
   let sealed = 0;
@@ -53,19 +97,18 @@ export async function verifyAuditTrail(
     problems++;
     firstProblem ??= problem;
   };
-  let after = '0';
+  // Reading the next page overlaps checking this one (the database and the hashing both work).
+  const prefetch = (after: string): Promise<SealedRow[]> => {
+    const page = sealedPage(db, after);
+    page.catch(() => undefined);
+    return page;
+  };
+  let next = prefetch('0');
   for (;;) {
-    const seals = await db
-      .selectFrom('ward.audit_seals')
-      .select(['chain_seq', 'event_id', 'hash'])
-      .where('chain_seq', '>', after)
-      .orderBy('chain_seq')
-      .limit(BATCH)
-      .execute();
+    const seals = await next;
     if (seals.length === 0) break;
-    const ids = seals.map((s) => s.event_id);
-    const events = await chainEventColumns(db).where('e.id', 'in', ids).execute();
-    const byId = new Map(events.map((e) => [e.id, e]));
+    const last = seals[seals.length - 1]?.chain_seq ?? '0';
+    next = seals.length === BATCH ? prefetch(last) : Promise.resolve([]);
     for (const seal of seals) {
       const seq = BigInt(seal.chain_seq);
       if (seq !== expectedSeq) {
@@ -78,18 +121,21 @@ export async function verifyAuditTrail(
       }
       expectedSeq = seq + 1n;
       sealed++;
-      const event = byId.get(seal.event_id);
-      if (!event) {
+      if (seal.id === null) {
         report({
           kind: 'deleted',
-          eventId: seal.event_id,
+          eventId: seal.seal_event_id,
           chainSeq: seal.chain_seq,
-          message: `audit row ${seal.event_id} (seal ${seal.chain_seq}) was deleted`,
+          message: `audit row ${seal.seal_event_id} (seal ${seal.chain_seq}) was deleted`,
         });
         previous = seal.hash;
         continue;
       }
-      const linked = keys.some((key) => chainHash(key, previous, seal.chain_seq, event).equals(seal.hash));
+      const event = seal as SealedRow & { id: string };
+      const content = macContent(event);
+      const linked = keys.some((key) =>
+        chainHash(key.secret, previous, seal.chain_seq, event, content).equals(seal.hash),
+      );
       if (!linked) {
         report({
           kind: 'changed',
@@ -98,7 +144,7 @@ export async function verifyAuditTrail(
           message: `audit row ${event.id} (seal ${seal.chain_seq}) was changed after it was sealed`,
         });
       } else {
-        const mac = macValid(keys, event);
+        const mac = macValid(keys, event, content);
         if (mac === false) {
           report({
             kind: 'inserted_out_of_band',
@@ -118,7 +164,6 @@ export async function verifyAuditTrail(
       // Continue from the stored hash, so one bad row is reported once, not for the rest of the chain.
       previous = seal.hash;
     }
-    after = seals[seals.length - 1]?.chain_seq ?? after;
   }
 
   const unsealedRows = await chainEventColumns(db)
@@ -132,7 +177,7 @@ export async function verifyAuditTrail(
     .orderBy('e.id')
     .execute();
   for (const event of unsealedRows) {
-    if (macValid(keys, event) === false) {
+    if (macValid(keys, event, macContent(event)) === false) {
       report({
         kind: 'inserted_out_of_band',
         eventId: event.id,
