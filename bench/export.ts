@@ -1,11 +1,14 @@
 // Export throughput and the server's memory: a real Ward server in a child process (so that its
 // resident memory is its own, read from /proc/<pid>/status), patients seeded by SQL, and a doctor
 // with the export permission streaming GET /exports/patients as NDJSON and CSV over HTTP. For each
-// size it prints records per second and the server's peak resident memory during the export.
-// Targets: >= 50,000 records/s; peak RSS <= 200 MB and flat as the size grows.
+// size it prints records per second, the server's CPU time (records per CPU second say what the
+// server can do when the machine is shared), and its resident memory before and at the peak of the
+// export, sampled every 20 ms. Targets: >= 50,000 records/s; peak RSS <= 200 MB and flat as the
+// size grows.
 //
 //   npm run bench -- export            (DATABASE_URL: use that PostgreSQL; else embedded)
 //   BENCH_SIZES=20000,200000 npm run bench -- export
+//   NODE_OPTIONS='--max-old-space-size=96' npm run bench -- export   (V8 flags reach the server)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -46,6 +49,14 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
+/** CPU seconds the process has used so far (user and system), from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function waitUntilUp(url: string, server: ChildProcess): Promise<void> {
   const until = Date.now() + 120_000;
   while (Date.now() < until) {
@@ -80,6 +91,8 @@ interface ExportRun {
   readonly seconds: number;
   readonly firstByteMs: number;
   readonly peakRssMb: number;
+  /** CPU seconds the server spent on the export. */
+  readonly serverCpu: number;
 }
 
 /** Streams one export to its end, counting lines and sampling the server's resident memory. */
@@ -88,6 +101,7 @@ async function runExport(url: string, token: string, pid: number): Promise<Expor
   const sampler = setInterval(() => {
     peakRssMb = Math.max(peakRssMb, memoryMb(pid, 'VmRSS'));
   }, 20);
+  const cpuBefore = cpuSeconds(pid);
   try {
     const start = performance.now();
     const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -104,7 +118,7 @@ async function runExport(url: string, token: string, pid: number): Promise<Expor
     }
     const seconds = (performance.now() - start) / 1000;
     peakRssMb = Math.max(peakRssMb, memoryMb(pid, 'VmRSS'));
-    return { records: lines, bytes, seconds, firstByteMs, peakRssMb };
+    return { records: lines, bytes, seconds, firstByteMs, peakRssMb, serverCpu: cpuSeconds(pid) - cpuBefore };
   } finally {
     clearInterval(sampler);
   }
@@ -159,7 +173,7 @@ await withBenchPostgres(async () => {
 
     console.log(`Ward server pid ${pid}, resident after start ${fmt(startedRssMb)} MB`);
     console.log(
-      'size       format  records/s   MB/s   first byte  seconds  peak RSS during export  VmHWM so far',
+      'size       format  records/s   MB/s  first byte  seconds  server CPU s  records/CPU-s  RSS before  peak RSS  VmHWM',
     );
     const results: { size: number; format: string; run: ExportRun }[] = [];
     let seeded = 0;
@@ -175,6 +189,7 @@ await withBenchPostgres(async () => {
       console.log(`(seeded up to ${size.toLocaleString('en')} patients in ${fmt(seedSeconds)} s)`);
       for (const format of ['ndjson', 'csv'] as const) {
         await reauthenticate();
+        const before = memoryMb(pid, 'VmRSS');
         const run = await runExport(
           `${base}/api/institutions/${institutionId}/exports/patients?format=${format}`,
           token,
@@ -185,9 +200,20 @@ await withBenchPostgres(async () => {
           throw new Error(`${format}: ${run.records} lines, expected ${expected}`);
         results.push({ size, format, run });
         const perSecond = size / run.seconds;
-        console.log(
-          `${size.toLocaleString('en').padEnd(10)} ${format.padEnd(7)} ${fmt(perSecond, 0).padStart(9)} ${fmt(run.bytes / 2 ** 20 / run.seconds).padStart(6)}  ${fmt(run.firstByteMs, 0).padStart(7)} ms  ${fmt(run.seconds, 2).padStart(7)}  ${fmt(run.peakRssMb).padStart(16)} MB  ${fmt(memoryMb(pid, 'VmHWM')).padStart(9)} MB`,
-        );
+        const columns = [
+          size.toLocaleString('en').padEnd(10),
+          format.padEnd(6),
+          fmt(perSecond, 0).padStart(10),
+          fmt(run.bytes / 2 ** 20 / run.seconds).padStart(6),
+          `${fmt(run.firstByteMs, 0)} ms`.padStart(11),
+          fmt(run.seconds, 2).padStart(8),
+          fmt(run.serverCpu, 2).padStart(13),
+          fmt(size / run.serverCpu, 0).padStart(14),
+          `${fmt(before)} MB`.padStart(11),
+          `${fmt(run.peakRssMb)} MB`.padStart(9),
+          `${fmt(memoryMb(pid, 'VmHWM'))} MB`.padStart(9),
+        ];
+        console.log(columns.join(' '));
       }
     }
 

@@ -31,6 +31,11 @@ export interface ExportRouteDeps {
 
 /** Rows per query: large enough that the round trips cost little, small enough to stay a few MB. */
 const BATCH = 5_000;
+/**
+ * Characters per piece written out. Pieces this small are collected young; a whole batch as one
+ * string (megabytes) would land in the old generation and the heap would grow until a full GC.
+ */
+const PIECE = 64 * 1024;
 
 const Query = Type.Object(
   {
@@ -163,21 +168,32 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
             request.log.error({ err: error }, 'export audit failed');
           });
       })());
-    async function* chunks(): AsyncGenerator<string> {
+    async function* pieces(): AsyncGenerator<string> {
       try {
         if (format === 'csv') yield csvLine(header);
         for await (const batch of rows) {
-          let chunk = '';
-          for (const row of batch) chunk += line(row);
-          count += batch.length;
-          yield chunk;
+          let piece = '';
+          let rowsInPiece = 0;
+          for (const row of batch) {
+            piece += line(row);
+            rowsInPiece++;
+            if (piece.length >= PIECE) {
+              // Counted as they are handed to the response: an abandoned export says how far it got.
+              count += rowsInPiece;
+              yield piece;
+              piece = '';
+              rowsInPiece = 0;
+            }
+          }
+          count += rowsInPiece;
+          if (piece !== '') yield piece;
         }
         completed = true;
       } finally {
         await finish();
       }
     }
-    const body = Readable.from(chunks(), { objectMode: false });
+    const body = Readable.from(pieces(), { objectMode: false });
     body.once('close', () => void finish());
     return body;
   }

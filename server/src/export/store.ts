@@ -58,9 +58,58 @@ export async function patientBatch(
   if (filter.birthDateTo !== undefined) query = query.where('birth_date', '<=', filter.birthDateTo);
   if (afterId !== undefined) query = query.where('id', '>', afterId);
   const compiled = query.orderBy('id').limit(limit).compile();
-  const result = await source.connection.query<ExportPatient>(compiled.sql, [...compiled.parameters]);
-  return result.rows;
+  // Rows as arrays, in the order selected above: pg then builds no object per row, which is most of
+  // its cost on a million rows.
+  const result = await source.connection.query<PatientTuple>({
+    text: compiled.sql,
+    values: [...compiled.parameters],
+    rowMode: 'array',
+  });
+  return result.rows.map(
+    ([
+      id,
+      identifierType,
+      identifierValue,
+      familyName,
+      givenNames,
+      birthDate,
+      sex,
+      phone,
+      email,
+      address,
+      version,
+      lastUpdated,
+    ]) => ({
+      id,
+      identifierType,
+      identifierValue,
+      familyName,
+      givenNames,
+      birthDate,
+      sex,
+      phone,
+      email,
+      address,
+      version,
+      lastUpdated,
+    }),
+  );
 }
+
+type PatientTuple = [
+  id: string,
+  identifierType: string,
+  identifierValue: string,
+  familyName: string,
+  givenNames: string,
+  birthDate: string,
+  sex: Sex,
+  phone: string | null,
+  email: string | null,
+  address: string | null,
+  version: number,
+  lastUpdated: string,
+];
 
 /**
  * One batch of encounters in id order, after `afterId`, of only those patients `userId` may see now:

@@ -116,7 +116,7 @@ export function neutralised(value: string): string {
 }
 
 /**
- * Seeds `count` synthetic patients into an institution in one statement (about 100,000 a few seconds). Ids are UUIDv7 stamped a
+ * Seeds `count` synthetic patients into an institution in one statement (100,000 take seconds). Ids are UUIDv7 stamped a
  * day in the past, in order, and names start with "A": a patient created afterwards through the API
  * sorts after every seeded one, by id and by name alike.
  */
@@ -136,7 +136,7 @@ export async function seedPatients(
            'SEED-' || n,
            'Aseeded ' || (ARRAY['García', 'O''Brien', 'Smith-Jones', 'Nguyễn', 'Müller'])[1 + n % 5],
            (ARRAY['Ana María', 'John', 'Zoë', 'Li', 'Pat'])[1 + n % 5],
-           date '1930-01-01' + (n * 7919 % 33000)::int,
+           date '1930-01-01' + (n::bigint * 7919 % 33000)::int,
            (ARRAY['female', 'male', 'other', 'unknown'])[1 + n % 4],
            CASE WHEN n % 3 = 0 THEN '+34 600 ' || lpad((n % 1000000)::text, 6, '0') END,
            CASE WHEN n % 4 = 0 THEN 'patient' || n || '@example.org' END,
