@@ -4,7 +4,7 @@
 // Integration tests need a PostgreSQL superuser connection to create one database per test. With
 // DATABASE_URL set (CI sets it to the machine's PostgreSQL) they use that server; otherwise this
 // script starts Ward's embedded PostgreSQL once for the whole run and stops it at the end.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -34,12 +34,24 @@ function withoutDatabaseUrl(environment) {
 
 const { withTestPostgres } = await import('./test-postgres.js');
 const status = await withTestPostgres(async (env) => {
-  const result = spawnSync(
+  // Asynchronously, never spawnSync: this process reads the embedded PostgreSQL's log pipe, and a
+  // blocked event loop lets that pipe fill until every PostgreSQL process stalls writing its log.
+  const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      // A test that hangs fails after five minutes instead of holding up the whole run.
+      '--test-timeout=300000',
+      '--test-reporter=spec',
+      ...files,
+    ],
     // DATABASE_URL is Ward's own setting too: keep it from reaching the Wards that tests start.
     { cwd: root, stdio: 'inherit', env: { ...withoutDatabaseUrl(process.env), ...env } },
   );
-  return result.status ?? 1;
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  return signal ? 1 : (code ?? 1);
 });
 process.exit(status);

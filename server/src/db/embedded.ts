@@ -138,7 +138,9 @@ export async function startEmbeddedPostgres(
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // PostgreSQL's own Unicode locale (version 17+): lower() and upper() know every letter, not
+    // only ASCII as under libc's C locale, and the result does not depend on the host's locales.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: [
       '-c',
       `listen_addresses=${useSocket ? '' : '127.0.0.1'}`,
