@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../auth/sessions/service.ts';
-import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import type { InstitutionRole } from '../identity/roles.ts';
@@ -40,41 +38,24 @@ function notFound(): ApiError {
   return new ApiError('not_found', 'No such institution, or you are not a member of it.');
 }
 
-export async function loadAccess(
-  db: Kysely<Schema>,
-  userId: string,
-  institutionId: string,
-): Promise<InstitutionAccess | undefined> {
+/** The user's standing in `institutionId`, from the memberships the session check read. */
+export function accessOf(auth: AuthContext, institutionId: string): InstitutionAccess | undefined {
   if (!UUID.test(institutionId)) return undefined;
-  const row = await db
-    .selectFrom('ward.memberships as m')
-    .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
-    .select([
-      'm.roles',
-      'm.access_hours',
-      'm.export_permission',
-      'i.time_zone',
-      'i.justified_access_hours',
-      'i.care_relationship_days',
-      'i.nurses_write_notes',
-    ])
-    .where('m.institution_id', '=', institutionId)
-    .where('m.user_id', '=', userId)
-    .where('m.disabled_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const roles = row.roles as InstitutionRole[];
-  const settings = { nursesWriteNotes: row.nurses_write_notes };
+  const id = institutionId.toLowerCase();
+  const membership = auth.memberships.find((m) => m.institutionId === id);
+  if (!membership) return undefined;
+  const roles = membership.roles as InstitutionRole[];
+  const settings = { nursesWriteNotes: membership.nursesWriteNotes };
   return {
-    institutionId,
-    userId,
+    institutionId: membership.institutionId,
+    userId: auth.userId,
     roles,
-    timeZone: row.time_zone,
-    justifiedAccessHours: row.justified_access_hours,
-    careRelationshipDays: row.care_relationship_days,
-    nursesWriteNotes: row.nurses_write_notes,
-    exportPermission: row.export_permission,
-    hours: row.access_hours as AccessHours,
+    timeZone: membership.timeZone,
+    justifiedAccessHours: membership.justifiedAccessHours,
+    careRelationshipDays: membership.careRelationshipDays,
+    nursesWriteNotes: membership.nursesWriteNotes,
+    exportPermission: membership.exportPermission,
+    hours: membership.accessHours as AccessHours,
     can: (action) => rolesAllow(roles, action, settings),
   };
 }
@@ -86,32 +67,41 @@ export async function loadAccess(
  * roles allow the action (otherwise 403). Memberships are read on every request, so a change of
  * roles applies to the very next one.
  */
-export function registerPermissionCheck(app: WardApp, db: Kysely<Schema>): void {
+export function registerPermissionCheck(app: WardApp): void {
   app.decorateRequest('access', undefined);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/institutions/:iid') && route.config?.permission === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
     }
   });
-  app.addHook('preValidation', async (request) => {
-    const permission = request.routeOptions.config.permission;
-    if (permission === undefined) return;
-    const auth = request.auth;
-    if (!auth) throw new ApiError('unauthenticated', 'Sign in to continue.');
-    const { iid } = request.params as { iid?: string };
-    const access = iid === undefined ? undefined : await loadAccess(db, auth.userId, iid);
-    if (!access) throw notFound();
-    if (!isAllowedAt(access.hours, access.timeZone, new Date())) {
-      throw new ApiError(
-        'outside_access_hours',
-        'Your access hours for this institution do not include this time.',
-      );
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      request.access = permittedAccess(request);
+      done();
+    } catch (error) {
+      done(error as Error);
     }
-    if (!access.can(permission)) {
-      throw new ApiError('forbidden', 'Your role in this institution does not allow this.');
-    }
-    request.access = access;
   });
+}
+
+function permittedAccess(request: FastifyRequest): InstitutionAccess | undefined {
+  const permission = request.routeOptions.config.permission;
+  if (permission === undefined) return undefined;
+  const auth = request.auth;
+  if (!auth) throw new ApiError('unauthenticated', 'Sign in to continue.');
+  const { iid } = request.params as { iid?: string };
+  const access = iid === undefined ? undefined : accessOf(auth, iid);
+  if (!access) throw notFound();
+  if (!isAllowedAt(access.hours, access.timeZone, new Date())) {
+    throw new ApiError(
+      'outside_access_hours',
+      'Your access hours for this institution do not include this time.',
+    );
+  }
+  if (!access.can(permission)) {
+    throw new ApiError('forbidden', 'Your role in this institution does not allow this.');
+  }
+  return access;
 }
 
 /** The access the permission check established for this request. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { SessionMembership } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
 import { accessEndsAt, isAllowedAt, type AccessHours } from './hours.ts';
 
@@ -24,6 +25,16 @@ export async function hoursOfUser(db: Kysely<Schema>, userId: string): Promise<M
     timeZone: r.time_zone,
     hours: r.access_hours as AccessHours,
   }));
+}
+
+/** The same, from a membership the session check read with the session. */
+export function hoursOfMembership(membership: SessionMembership): MembershipHours {
+  return {
+    institutionId: membership.institutionId,
+    institutionName: membership.institutionName,
+    timeZone: membership.timeZone,
+    hours: membership.accessHours as AccessHours,
+  };
 }
 
 export interface HoursVerdict {

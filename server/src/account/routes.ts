@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { hoursOfUser, judgeHours } from '../access/hours-gate.ts';
+import { hoursOfMembership, judgeHours } from '../access/hours-gate.ts';
 import { requireAuth, type SessionCookie } from '../auth/sessions/http.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
@@ -79,12 +79,12 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
     { config: { allowedStates: ANY_STATE }, schema: { tags: ['account'], response: { 200: Me } } },
     async (request) => {
       const auth = requireAuth(request);
-      const [memberships, access, requirements, hours] = await Promise.all([
+      const [memberships, access, requirements] = await Promise.all([
         membershipsOf(deps.db, auth.userId),
         lastAccessOf(deps.db, { id: auth.userId, username: auth.username }, auth.createdAt),
         deps.passwords.requirementsFor(auth.userId),
-        hoursOfUser(deps.db, auth.userId),
       ]);
+      const hours = auth.memberships.map(hoursOfMembership);
       return {
         user: {
           id: auth.userId,

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.ts';
 import { registerAccountRoutes } from '../account/routes.ts';
 import { registerAdminRoutes } from '../admin/routes.ts';
 import { registerPermissionCheck } from '../access/authorize.ts';
-import { hoursOfUser, judgeHours } from '../access/hours-gate.ts';
+import { hoursOfMembership, judgeHours } from '../access/hours-gate.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
 import { registerStepUpRoutes } from '../auth/step-up/routes.ts';
 import { registerExportRoutes } from '../export/routes.ts';
@@ -102,9 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
     app,
     services.sessions,
     services.cookie,
-    async (auth) => judgeHours(await hoursOfUser(database.db, auth.userId), new Date()).allowed,
+    (auth) => judgeHours(auth.memberships.map(hoursOfMembership), new Date()).allowed,
   );
-  registerPermissionCheck(app, database.db);
+  registerPermissionCheck(app);
   registerHealthRoutes(app, { databaseReachable: () => database.ping() });
   registerPublicConfigRoute(app, config, services.captcha);
   registerSignInRoutes(app, services);

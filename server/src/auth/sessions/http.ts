@@ -60,7 +60,7 @@ export function registerSessionCheck(
   sessions: SessionService,
   cookie: SessionCookie,
   /** Whether the user may use Ward at this moment (access hours); a session outside them ends. */
-  mayAccessNow: (auth: AuthContext) => Promise<boolean> = async () => true,
+  mayAccessNow: (auth: AuthContext) => boolean = () => true,
 ): void {
   app.decorateRequest('auth', undefined);
   app.decorateRequest('authVia', undefined);
@@ -88,7 +88,7 @@ export function registerSessionCheck(
       const reason = crossSiteReason(request.headers, expectedOrigin(request));
       if (reason) throw new ApiError('csrf_rejected', `Cross-site request refused (${reason}).`);
     }
-    if (!(await mayAccessNow(auth))) {
+    if (!mayAccessNow(auth)) {
       await sessions.revoke(auth.sessionId, 'outside_hours');
       throw new ApiError(
         'outside_access_hours',

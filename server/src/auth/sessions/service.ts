@@ -12,6 +12,24 @@ export interface AuthContext {
   readonly isSystemAdmin: boolean;
   readonly state: SessionState;
   readonly createdAt: Date;
+  /**
+   * The user's active memberships, read in the same statement as the session (one round trip for
+   * the session, access-hours and permission checks): fresh on every request.
+   */
+  readonly memberships: readonly SessionMembership[];
+}
+
+/** An active membership with what the access-hours and permission checks need of its institution. */
+export interface SessionMembership {
+  readonly institutionId: string;
+  readonly institutionName: string;
+  readonly roles: readonly string[];
+  readonly accessHours: unknown;
+  readonly exportPermission: boolean;
+  readonly timeZone: string;
+  readonly justifiedAccessHours: number;
+  readonly careRelationshipDays: number;
+  readonly nursesWriteNotes: boolean;
 }
 
 export interface SessionSummary {
@@ -104,6 +122,15 @@ export class SessionService {
         sql<boolean>`s.expires_at <= now()`.as('expired'),
         sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
         sql<boolean>`s.last_seen_at + make_interval(secs => ${TOUCH_AFTER_SECONDS}) <= now()`.as('stale'),
+        sql<SessionMembership[]>`(
+          SELECT coalesce(json_agg(json_build_object(
+                   'institutionId', m.institution_id, 'institutionName', i.name, 'roles', m.roles,
+                   'accessHours', m.access_hours, 'exportPermission', m.export_permission,
+                   'timeZone', i.time_zone, 'justifiedAccessHours', i.justified_access_hours,
+                   'careRelationshipDays', i.care_relationship_days,
+                   'nursesWriteNotes', i.nurses_write_notes)), '[]'::json)
+            FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
+           WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
       ])
       .where('s.secret_hash', '=', secretHash)
       .where('s.revoked_at', 'is', null)
@@ -132,6 +159,7 @@ export class SessionService {
       isSystemAdmin: row.is_system_admin,
       state: row.state,
       createdAt: row.created_at,
+      memberships: row.memberships,
     };
   }
 
