@@ -33,7 +33,16 @@ export interface Membership {
 }
 
 export function isTimeZone(value: string): boolean {
-  return Intl.supportedValuesOf('timeZone').includes(value) || value === 'UTC';
+  // An IANA name (Area/Location, or UTC and the like). Any name the time-zone database knows is
+  // accepted, links included: Intl.supportedValuesOf lists only ICU's canonical spellings, which
+  // leaves out names in daily use such as America/Argentina/Buenos_Aires or Asia/Kolkata.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Usernames are compared in one form: trimmed, lower case, NFKC. */
