@@ -308,6 +308,8 @@ describe('searching', () => {
       kowalski: { familyName: 'Kowalski', givenNames: 'Jan', birthDate: '1990-02-28' },
       hernandez: { familyName: 'Hernandez', givenNames: 'Lucia', birthDate: '1990-03-01' },
       perez: { familyName: 'Perez', givenNames: 'Tomas', birthDate: '1975-11-30' },
+      // A nickname typed with its bracket left open: regular-expression syntax, in a name.
+      dabrowska: { familyName: 'Dąbrowska', givenNames: 'Zofia (Zosia', birthDate: '1960-06-06' },
       okonkwo: {
         familyName: 'Okonkwo',
         givenNames: 'Ngozi',
@@ -331,6 +333,14 @@ describe('searching', () => {
     assert.ok((await searchIds(clerk, 'q=kowalsky&mode=fuzzy')).includes(id('kowalski')));
     assert.ok((await searchIds(clerk, 'q=peres&mode=fuzzy')).includes(id('perez')));
     assert.ok(!(await searchIds(clerk, 'q=peres&mode=fuzzy')).includes(id('okonkwo')));
+  });
+
+  test('fuzzy: every word counts, misspelt or not, and punctuation in a word is literal', async () => {
+    const fuzzy = (q: string): Promise<string[]> => searchIds(clerk, `q=${encodeURIComponent(q)}&mode=fuzzy`);
+    assert.deepEqual(await fuzzy('kowalsky jan'), [id('kowalski')]);
+    assert.deepEqual(await fuzzy('kowalsky lucia'), []);
+    assert.deepEqual(await fuzzy('hernandes lusia'), [id('hernandez')]);
+    assert.deepEqual(await fuzzy('dabrowska (zosia'), [id('dabrowska')]);
   });
 
   test('by identifier: exact value only, optionally of one type', async () => {
