@@ -24,12 +24,21 @@ export function chainHash(
   event: ChainEvent,
   content: string = macContent(event),
 ): Buffer {
-  // canonicalJson([chainSeq, id, occurred_us, content, mac]) of five strings, built directly.
-  const linked = `[${JSON.stringify(chainSeq)},${JSON.stringify(event.id)},${JSON.stringify(event.occurred_us)},${JSON.stringify(content)},${JSON.stringify(event.mac)}]`;
   return createHmac('sha256', key instanceof KeyObject ? key : key.key)
     .update(previous)
-    .update(linked)
+    .update(chainLinkText(chainSeq, event.id, event.occurred_us, content, event.mac))
     .digest();
+}
+
+/** What a link covers after the previous link: canonicalJson([chainSeq, id, occurred_us, content, mac]), built directly. */
+export function chainLinkText(
+  chainSeq: string,
+  id: string,
+  occurredUs: string,
+  content: string,
+  mac: string,
+): string {
+  return `[${JSON.stringify(chainSeq)},${JSON.stringify(id)},${JSON.stringify(occurredUs)},${JSON.stringify(content)},${JSON.stringify(mac)}]`;
 }
 
 /** The chain's columns of an audit row (alias `e`), for queries that start elsewhere. */

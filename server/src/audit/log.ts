@@ -65,8 +65,24 @@ const jsonText = (value: string | null | undefined): string =>
  * `audit-verify` computes it for every row of the trail; the bytes are the same.
  */
 export function macContent(e: StoredEventFields): string {
-  const details = e.details ?? {};
-  return `[${jsonText(e.event_id)},${jsonText(e.institution_id)},${jsonText(e.actor_id)},${jsonText(e.actor_username)},${jsonText(e.action)},${jsonText(e.target_type)},${jsonText(e.target_id)},${jsonText(e.patient_id)},${jsonText(e.outcome)},${jsonText(e.ip)},${jsonText(e.user_agent)},${jsonText(e.reason)},${canonicalJson(details)}]`;
+  return macContentWithDetails(e, canonicalJson(e.details ?? {}));
+}
+
+/** macContent, given the canonical JSON of the details already (`audit-verify` reads it as text). */
+export function macContentWithDetails(
+  e: Omit<StoredEventFields, 'details'>,
+  canonicalDetails: string,
+): string {
+  return `[${jsonText(e.event_id)},${jsonText(e.institution_id)},${jsonText(e.actor_id)},${jsonText(e.actor_username)},${jsonText(e.action)},${jsonText(e.target_type)},${jsonText(e.target_id)},${jsonText(e.patient_id)},${jsonText(e.outcome)},${jsonText(e.ip)},${jsonText(e.user_agent)},${jsonText(e.reason)},${canonicalDetails}]`;
+}
+
+/**
+ * canonicalJson of details stored as jsonb, from the column's text (`details::text`): the same
+ * bytes as canonicalJson of the value pg would have parsed it into. Most rows carry `{}`.
+ */
+export function canonicalDetailsFromText(text: string): string {
+  if (text === '{}') return text;
+  return canonicalJson((JSON.parse(text) as unknown) ?? {});
 }
 
 export interface AuditKey {

@@ -1,15 +1,13 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Schema } from '../db/schema.ts';
+import { chainLinkText, GENESIS_HASH, OCCURRED_US } from './chain.ts';
 import {
-  CHAIN_EVENT_COLUMNS,
-  chainEventColumns,
-  chainHash,
-  GENESIS_HASH,
-  OCCURRED_US,
-  type ChainEvent,
-} from './chain.ts';
-import { macContent, type AuditKey } from './log.ts';
+  canonicalDetailsFromText,
+  macContentWithDetails,
+  type AuditKey,
+  type StoredEventFields,
+} from './log.ts';
 
 export type AuditProblemKind = 'changed' | 'deleted' | 'inserted_out_of_band' | 'unverifiable_key';
 
@@ -34,150 +32,168 @@ export interface VerificationReport {
 
 interface VerificationKey {
   readonly id: string;
-  /** The key as a KeyObject: made once, not from the string for every row. */
-  readonly secret: KeyObject;
+  /** Made once from the key, not for every row. */
+  readonly key: KeyObject;
+}
+
+/**
+ * An audit row as the verifier reads it: every column as the text PostgreSQL sends (no parsing
+ * into numbers, objects or Buffers only to turn them back into text), `details` as jsonb text.
+ */
+interface EventText extends Omit<StoredEventFields, 'details'> {
+  readonly id: string;
+  readonly details: string;
+  readonly mac: string;
+  readonly occurred_us: string;
+}
+
+/** A seal and the row it names. The row's columns are null when that row is gone. */
+type SealText = {
+  readonly chain_seq: string;
+  /** The seal's hash, in hex. */
+  readonly hash: string;
+} & (EventText | { readonly id: string; readonly mac: null });
+
+/** Compares two strings in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 function macValid(
   keys: readonly VerificationKey[],
-  event: ChainEvent,
+  event: EventText,
   content: string,
 ): boolean | 'unknown_key' {
   const dot = event.mac.indexOf('.');
   const key = dot === -1 ? undefined : keys.find((k) => k.id === event.mac.slice(0, dot));
   if (!key) return dot === -1 ? false : 'unknown_key';
-  const expected = createHmac('sha256', key.secret).update(content).digest();
-  const given = Buffer.from(event.mac.slice(dot + 1), 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const given = event.mac.slice(dot + 1);
+  const expected = createHmac('sha256', key.key).update(content).digest('base64url');
+  if (sameText(given, expected)) return true;
+  // The same bytes written otherwise in base64 verify too, as they always have.
+  const givenBytes = Buffer.from(given, 'base64url');
+  const expectedBytes = Buffer.from(expected, 'base64url');
+  return givenBytes.length === expectedBytes.length && timingSafeEqual(givenBytes, expectedBytes);
 }
 
-// Seals and their rows are read in pages of this many, the next page while this one is checked.
-const BATCH = 10_000;
+// Rows are read through a cursor in pages of this many, the next page while this one is checked.
+// Small pages keep few rows alive at once, which keeps the garbage collector's work small.
+const PAGE = 1_000;
 
-interface SealedRow extends Omit<ChainEvent, 'id'> {
-  readonly chain_seq: string;
-  readonly seal_event_id: string;
-  readonly hash: Buffer;
-  /** The audit row's id, or null when the row the seal names is gone. */
-  readonly id: string | null;
+/**
+ * Reads `query` through a cursor of the transaction, a page ahead of `check`, so the database and
+ * the hashing work at the same time; memory stays at two pages whatever the trail's length.
+ */
+async function walk<Row>(
+  trx: Transaction<Schema>,
+  cursor: string,
+  query: RawBuilder<Row>,
+  check: (row: Row) => void,
+): Promise<void> {
+  await sql`DECLARE ${sql.id(cursor)} NO SCROLL CURSOR FOR ${query}`.execute(trx);
+  const fetchPage = (): Promise<Row[]> => {
+    const page = sql<Row>`FETCH ${sql.lit(PAGE)} FROM ${sql.id(cursor)}`.execute(trx).then((r) => r.rows);
+    page.catch(() => undefined);
+    return page;
+  };
+  let next = fetchPage();
+  for (;;) {
+    const rows = await next;
+    if (rows.length === 0) break;
+    next = rows.length === PAGE ? fetchPage() : Promise.resolve([]);
+    for (const row of rows) check(row);
+  }
+  await sql`CLOSE ${sql.id(cursor)}`.execute(trx);
 }
 
-function sealedPage(db: Kysely<Schema>, after: string): Promise<SealedRow[]> {
-  return db
-    .selectFrom('ward.audit_seals as s')
-    .leftJoin('ward.audit_events as e', 'e.id', 's.event_id')
-    .select([
-      's.chain_seq',
-      's.event_id as seal_event_id',
-      's.hash',
-      ...CHAIN_EVENT_COLUMNS,
-      OCCURRED_US.as('occurred_us'),
-    ])
-    .where('s.chain_seq', '>', after)
-    .orderBy('s.chain_seq')
-    .limit(BATCH)
-    .execute() as Promise<SealedRow[]>;
-}
+/** The columns of an audit row (alias `e`) as EventText, but its id. */
+const EVENT_TEXT = sql`e.event_id, e.institution_id, e.actor_id, e.actor_username,
+  e.action, e.target_type, e.target_id, e.patient_id, e.outcome, e.ip, e.user_agent, e.reason,
+  e.details::text AS details, e.mac, ${OCCURRED_US} AS occurred_us`;
 
 /**
  * Walks the whole chain in order and checks every link and every row's MAC; then checks rows not
- * yet sealed. Reports the first row that was changed, deleted or inserted out of band.
+ * yet sealed. Reports the first row that was changed, deleted or inserted out of band. Both read
+ * one snapshot, so a row sealed while the chain is walked is checked once, as not yet sealed.
  */
 export async function verifyAuditTrail(
   db: Kysely<Schema>,
   auditKeys: readonly AuditKey[],
 ): Promise<VerificationReport> {
-  const keys = auditKeys.map((k) => ({ id: k.id, secret: createSecretKey(Buffer.from(k.key, 'utf8')) }));
-  let previous: Buffer = GENESIS_HASH;
+  const keys = auditKeys.map((k) => ({ id: k.id, key: createSecretKey(Buffer.from(k.key, 'utf8')) }));
+  let previous = GENESIS_HASH.toString('hex');
   let expectedSeq = 1n;
   let sealed = 0;
+  let unsealed = 0;
   let problems = 0;
   let firstProblem: AuditProblem | undefined;
   const report = (problem: AuditProblem): void => {
     problems++;
     firstProblem ??= problem;
   };
-  // Reading the next page overlaps checking this one (the database and the hashing both work).
-  const prefetch = (after: string): Promise<SealedRow[]> => {
-    const page = sealedPage(db, after);
-    page.catch(() => undefined);
-    return page;
-  };
-  let next = prefetch('0');
-  for (;;) {
-    const seals = await next;
-    if (seals.length === 0) break;
-    const last = seals[seals.length - 1]?.chain_seq ?? '0';
-    next = seals.length === BATCH ? prefetch(last) : Promise.resolve([]);
-    for (const seal of seals) {
-      const seq = BigInt(seal.chain_seq);
-      if (seq !== expectedSeq) {
-        report({
-          kind: 'deleted',
-          eventId: '?',
-          chainSeq: expectedSeq.toString(),
-          message: `seals ${expectedSeq} to ${seq - 1n} are missing: their audit rows and seals were deleted`,
-        });
-      }
-      expectedSeq = seq + 1n;
-      sealed++;
-      if (seal.id === null) {
-        report({
-          kind: 'deleted',
-          eventId: seal.seal_event_id,
-          chainSeq: seal.chain_seq,
-          message: `audit row ${seal.seal_event_id} (seal ${seal.chain_seq}) was deleted`,
-        });
-        previous = seal.hash;
-        continue;
-      }
-      const event = seal as SealedRow & { id: string };
-      const content = macContent(event);
-      const linked = keys.some((key) =>
-        chainHash(key.secret, previous, seal.chain_seq, event, content).equals(seal.hash),
-      );
-      if (!linked) {
-        report({
-          kind: 'changed',
-          eventId: event.id,
-          chainSeq: seal.chain_seq,
-          message: `audit row ${event.id} (seal ${seal.chain_seq}) was changed after it was sealed`,
-        });
-      } else {
-        const mac = macValid(keys, event, content);
-        if (mac === false) {
-          report({
-            kind: 'inserted_out_of_band',
-            eventId: event.id,
-            chainSeq: seal.chain_seq,
-            message: `audit row ${event.id} was not written by Ward (its MAC does not verify)`,
-          });
-        } else if (mac === 'unknown_key') {
-          report({
-            kind: 'unverifiable_key',
-            eventId: event.id,
-            chainSeq: seal.chain_seq,
-            message: `audit row ${event.id} carries a MAC under a key this configuration does not hold (set token.secret.previous)`,
-          });
-        }
-      }
-      // Continue from the stored hash, so one bad row is reported once, not for the rest of the chain.
-      previous = seal.hash;
-    }
-  }
 
-  const unsealedRows = await chainEventColumns(db)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb.selectFrom('ward.audit_seals as s').select('s.chain_seq').whereRef('s.event_id', '=', 'e.id'),
-        ),
-      ),
-    )
-    .orderBy('e.id')
-    .execute();
-  for (const event of unsealedRows) {
-    if (macValid(keys, event, macContent(event)) === false) {
+  const checkSeal = (seal: SealText): void => {
+    const seq = BigInt(seal.chain_seq);
+    if (seq !== expectedSeq) {
+      report({
+        kind: 'deleted',
+        eventId: '?',
+        chainSeq: expectedSeq.toString(),
+        message: `seals ${expectedSeq} to ${seq - 1n} are missing: their audit rows and seals were deleted`,
+      });
+    }
+    expectedSeq = seq + 1n;
+    sealed++;
+    // Continue from the stored hash, so one bad row is reported once, not for the rest of the chain.
+    const link = previous;
+    previous = seal.hash;
+    if (seal.mac === null) {
+      report({
+        kind: 'deleted',
+        eventId: seal.id,
+        chainSeq: seal.chain_seq,
+        message: `audit row ${seal.id} (seal ${seal.chain_seq}) was deleted`,
+      });
+      return;
+    }
+    const content = macContentWithDetails(seal, canonicalDetailsFromText(seal.details));
+    const linked = chainLinkText(seal.chain_seq, seal.id, seal.occurred_us, content, seal.mac);
+    const previousHash = Buffer.from(link, 'hex');
+    const linkOf = (key: VerificationKey): string =>
+      createHmac('sha256', key.key).update(previousHash).update(linked).digest('hex');
+    if (!keys.some((key) => sameText(linkOf(key), seal.hash))) {
+      report({
+        kind: 'changed',
+        eventId: seal.id,
+        chainSeq: seal.chain_seq,
+        message: `audit row ${seal.id} (seal ${seal.chain_seq}) was changed after it was sealed`,
+      });
+      return;
+    }
+    const mac = macValid(keys, seal, content);
+    if (mac === false) {
+      report({
+        kind: 'inserted_out_of_band',
+        eventId: seal.id,
+        chainSeq: seal.chain_seq,
+        message: `audit row ${seal.id} was not written by Ward (its MAC does not verify)`,
+      });
+    } else if (mac === 'unknown_key') {
+      report({
+        kind: 'unverifiable_key',
+        eventId: seal.id,
+        chainSeq: seal.chain_seq,
+        message: `audit row ${seal.id} carries a MAC under a key this configuration does not hold (set token.secret.previous)`,
+      });
+    }
+  };
+
+  const checkUnsealed = (event: EventText): void => {
+    unsealed++;
+    const content = macContentWithDetails(event, canonicalDetailsFromText(event.details));
+    if (macValid(keys, event, content) === false) {
       report({
         kind: 'inserted_out_of_band',
         eventId: event.id,
@@ -185,11 +201,38 @@ export async function verifyAuditTrail(
         message: `audit row ${event.id} (not yet sealed) was not written by Ward (its MAC does not verify)`,
       });
     }
-  }
+  };
+
+  await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      // Compiling these plans to machine code takes longer than it saves (~80 ms each on 1M rows).
+      await sql`SET LOCAL jit = off`.execute(trx);
+      // The seal's event_id is the row's id: it names the row even when the row is gone (mac null).
+      await walk(
+        trx,
+        'audit_chain',
+        sql<SealText>`SELECT s.chain_seq::text AS chain_seq, encode(s.hash, 'hex') AS hash,
+            s.event_id::text AS id, ${EVENT_TEXT}
+          FROM ward.audit_seals s LEFT JOIN ward.audit_events e ON e.id = s.event_id
+          ORDER BY s.chain_seq`,
+        checkSeal,
+      );
+      await walk(
+        trx,
+        'audit_unsealed',
+        sql<EventText>`SELECT e.id::text AS id, ${EVENT_TEXT} FROM ward.audit_events e
+          WHERE NOT EXISTS (SELECT FROM ward.audit_seals s WHERE s.event_id = e.id)
+          ORDER BY e.id`,
+        checkUnsealed,
+      );
+    });
   return {
     sealed,
-    unsealed: unsealedRows.length,
-    headHash: previous.toString('hex'),
+    unsealed,
+    headHash: previous,
     headSeq: (expectedSeq - 1n).toString(),
     firstProblem,
     problems,
