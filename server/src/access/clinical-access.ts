@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type AliasedRawBuilder, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuditEvent, AuditLog } from '../audit/log.ts';
 import type { Schema } from '../db/schema.ts';
@@ -19,31 +19,49 @@ export interface ClinicalAccess {
   readonly justifiedUntil: Date | null;
 }
 
+/** What the clinical-access decision reads: a recent encounter of theirs, and the latest justification. */
+export interface ClinicalAccessFacts {
+  readonly care: boolean;
+  readonly justified_until: Date | null;
+}
+
 /**
- * Whether a clinician may see a patient's clinical record: a care relationship (an encounter of
- * theirs within the institution's window, 30 days by default) or a justification still in force.
+ * The facts as two columns for any statement about the patient (so a patient read can decide in
+ * the same round trip): a care relationship is an encounter of theirs within the institution's
+ * window (30 days by default); a justification counts while it is in force.
  */
+export function clinicalAccessFacts(
+  access: InstitutionAccess,
+  patientId: string,
+): readonly [AliasedRawBuilder<boolean, 'care'>, AliasedRawBuilder<Date | null, 'justified_until'>] {
+  return [
+    sql<boolean>`EXISTS (
+      SELECT 1 FROM ward.encounters
+       WHERE institution_id = ${access.institutionId} AND author_id = ${access.userId} AND patient_id = ${patientId}
+         AND occurred_at > now() - make_interval(days => ${access.careRelationshipDays}))`.as('care'),
+    sql<Date | null>`(
+      SELECT max(expires_at) FROM ward.access_justifications
+       WHERE institution_id = ${access.institutionId} AND user_id = ${access.userId} AND patient_id = ${patientId}
+         AND expires_at > now())`.as('justified_until'),
+  ];
+}
+
+/** The decision: whether a clinician may see a patient's clinical record, and on what basis. */
+export function clinicalAccessFrom(facts: ClinicalAccessFacts): ClinicalAccess {
+  if (facts.care) return { allowed: true, basis: 'care_relationship', justifiedUntil: facts.justified_until };
+  if (facts.justified_until)
+    return { allowed: true, basis: 'justification', justifiedUntil: facts.justified_until };
+  return { allowed: false, basis: null, justifiedUntil: null };
+}
+
+/** Whether a clinician may see a patient's clinical record (see clinicalAccessFacts). */
 export async function clinicalAccessOf(
   db: Kysely<Schema>,
   access: InstitutionAccess,
   patientId: string,
 ): Promise<ClinicalAccess> {
-  const row = await db
-    .selectNoFrom([
-      sql<boolean>`EXISTS (
-        SELECT 1 FROM ward.encounters
-         WHERE institution_id = ${access.institutionId} AND author_id = ${access.userId} AND patient_id = ${patientId}
-           AND occurred_at > now() - make_interval(days => ${access.careRelationshipDays}))`.as('care'),
-      sql<Date | null>`(
-        SELECT max(expires_at) FROM ward.access_justifications
-         WHERE institution_id = ${access.institutionId} AND user_id = ${access.userId} AND patient_id = ${patientId}
-           AND expires_at > now())`.as('justified_until'),
-    ])
-    .executeTakeFirstOrThrow();
-  if (row.care) return { allowed: true, basis: 'care_relationship', justifiedUntil: row.justified_until };
-  if (row.justified_until)
-    return { allowed: true, basis: 'justification', justifiedUntil: row.justified_until };
-  return { allowed: false, basis: null, justifiedUntil: null };
+  const facts = await db.selectNoFrom(clinicalAccessFacts(access, patientId)).executeTakeFirstOrThrow();
+  return clinicalAccessFrom(facts);
 }
 
 /** Throws 403 `justification_required` unless the clinician may see the patient's clinical record. */

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { SessionMembership } from '../auth/sessions/service.ts';
-import type { Schema } from '../db/schema.ts';
+import type { Membership } from '../identity/store.ts';
 import { accessEndsAt, isAllowedAt, type AccessHours } from './hours.ts';
 
 export interface MembershipHours {
@@ -10,21 +9,14 @@ export interface MembershipHours {
   readonly hours: AccessHours;
 }
 
-/** Access hours of each of the user's active memberships, with the institution's time zone. */
-export async function hoursOfUser(db: Kysely<Schema>, userId: string): Promise<MembershipHours[]> {
-  const rows = await db
-    .selectFrom('ward.memberships as m')
-    .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
-    .select(['m.institution_id', 'i.name', 'i.time_zone', 'm.access_hours'])
-    .where('m.user_id', '=', userId)
-    .where('m.disabled_at', 'is', null)
-    .execute();
-  return rows.map((r) => ({
-    institutionId: r.institution_id,
-    institutionName: r.name,
-    timeZone: r.time_zone,
-    hours: r.access_hours as AccessHours,
-  }));
+/** Access hours of a membership read at sign-in, with the institution's time zone. */
+export function hoursOfSignInMembership(membership: Membership): MembershipHours {
+  return {
+    institutionId: membership.institutionId,
+    institutionName: membership.institutionName,
+    timeZone: membership.timeZone,
+    hours: membership.accessHours as AccessHours,
+  };
 }
 
 /** The same, from a membership the session check read with the session. */

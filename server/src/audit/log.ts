@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
-import type { Schema } from '../db/schema.ts';
+import { Coalescer } from '../db/coalesce.ts';
+import type { AuditEventsTable, Schema } from '../db/schema.ts';
 
 /** What happened, recorded in the same transaction as the action itself. Never a secret, never clinical content. */
 export interface AuditEvent {
@@ -112,6 +113,8 @@ export function requestContext(
   };
 }
 
+export type AuditRow = Insertable<AuditEventsTable>;
+
 /**
  * Writes audit events. Each row gets an HMAC under a key derived from `token.secret`, which the
  * database never holds: a row someone inserts by hand has no valid MAC, and `audit-verify` says so.
@@ -120,14 +123,29 @@ export function requestContext(
 export class AuditLog {
   readonly #key: AuditKey;
   readonly #db: Kysely<Schema>;
+  // Events recorded outside a transaction (reads, searches, refusals) from concurrent requests are
+  // written by one multi-row INSERT; each request still returns only once its row is committed.
+  readonly #batches: Coalescer<AuditRow, void>;
+
   constructor(db: Kysely<Schema>, key: AuditKey) {
     this.#db = db;
     this.#key = key;
+    this.#batches = new Coalescer((rows) => this.#insertBatch(rows));
   }
 
-  /** Records an event, in `db` when given (the action's own transaction). */
-  async record(event: AuditEvent, db: Kysely<Schema> = this.#db): Promise<void> {
-    const row = {
+  /**
+   * Records an event: in `db` when given (the action's own transaction), otherwise on its own,
+   * committed before this resolves.
+   */
+  async record(event: AuditEvent, db?: Kysely<Schema>): Promise<void> {
+    const row = this.rowFor(event);
+    if (db) await db.insertInto('ward.audit_events').values(row).execute();
+    else await this.#batches.submit(row);
+  }
+
+  /** The row for an event, MAC included, for a caller that inserts it within its own statement. */
+  rowFor(event: AuditEvent): AuditRow {
+    const fields: StoredEventFields = {
       event_id: uuidv7(),
       institution_id: event.institutionId ?? null,
       actor_id: event.actorId ?? null,
@@ -142,9 +160,29 @@ export class AuditLog {
       reason: event.reason?.slice(0, 1000) ?? null,
       details: JSON.parse(canonicalJson(event.details ?? {})) as Record<string, unknown>,
     };
-    await db
-      .insertInto('ward.audit_events')
-      .values({ ...row, details: JSON.stringify(row.details), mac: macOf(this.#key, macContent(row)) })
-      .execute();
+    return {
+      ...fields,
+      details: JSON.stringify(fields.details),
+      mac: macOf(this.#key, macContent(fields)),
+    };
+  }
+
+  async #insertBatch(rows: readonly AuditRow[]): Promise<PromiseSettledResult<void>[]> {
+    try {
+      await this.#db
+        .insertInto('ward.audit_events')
+        .values([...rows])
+        .execute();
+      return rows.map(() => ({ status: 'fulfilled', value: undefined }));
+    } catch (error) {
+      if (rows.length === 1) throw error;
+      // One row the database refuses must not cost the other requests their answer: write each
+      // alone, so that only its own request fails (an outage still fails them all).
+      return Promise.allSettled(
+        rows.map(async (row) => {
+          await this.#db.insertInto('ward.audit_events').values(row).execute();
+        }),
+      );
+    }
   }
 }

@@ -30,6 +30,8 @@ export interface Membership {
   readonly twoFactorEnabled: boolean;
   readonly roles: readonly InstitutionRole[];
   readonly level: SecurityLevel;
+  /** The membership's access hours as stored (see access/hours.ts). */
+  readonly accessHours: unknown;
 }
 
 export function isTimeZone(value: string): boolean {
@@ -217,6 +219,7 @@ export async function membershipsOf(db: Kysely<Schema>, userId: string): Promise
     .select([
       'm.institution_id',
       'm.roles',
+      'm.access_hours',
       'i.name as institution_name',
       'i.time_zone',
       'i.two_factor_enabled',
@@ -239,6 +242,7 @@ export async function membershipsOf(db: Kysely<Schema>, userId: string): Promise
     timeZone: r.time_zone,
     twoFactorEnabled: r.two_factor_enabled,
     roles: r.roles as InstitutionRole[],
+    accessHours: r.access_hours,
     level: {
       name: r.level_name,
       minLength: r.min_length,

@@ -1,13 +1,14 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { requireAccess } from '../access/authorize.ts';
-import { clinicalAccessOf } from '../access/clinical-access.ts';
+import { clinicalAccessFrom } from '../access/clinical-access.ts';
 import { requestContext, type AuditLog } from '../audit/log.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import {
   getPatient,
+  getPatientWithClinicalFacts,
   insertPatient,
   normaliseSearchName,
   searchPatients,
@@ -308,9 +309,15 @@ export function registerPatientRoutes(app: WardApp, deps: PatientRouteDeps): voi
     },
     async (request, reply) => {
       const access = requireAccess(request);
-      const patient = await getPatient(db, access.institutionId, request.params.pid);
-      if (!patient) throw new ApiError('not_found', 'No such patient in this institution.');
-      const clinical = access.can('clinical.read') ? await clinicalAccessOf(db, access, patient.id) : null;
+      const found = await getPatientWithClinicalFacts(
+        db,
+        access,
+        request.params.pid,
+        access.can('clinical.read'),
+      );
+      if (!found) throw new ApiError('not_found', 'No such patient in this institution.');
+      const { patient } = found;
+      const clinical = found.clinical && clinicalAccessFrom(found.clinical);
       await audit.record({
         ...requestContext(request),
         action: 'patient.read',

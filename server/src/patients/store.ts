@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import type { InstitutionAccess } from '../access/authorize.ts';
+import { clinicalAccessFacts, type ClinicalAccessFacts } from '../access/clinical-access.ts';
 import type { Schema } from '../db/schema.ts';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
@@ -257,6 +259,31 @@ export async function getPatient(
     .where('id', '=', id)
     .executeTakeFirst();
   return row && toPatient(row);
+}
+
+/**
+ * A patient and, for a reader who may see clinical data, the facts of their clinical access, in
+ * one statement.
+ */
+export async function getPatientWithClinicalFacts(
+  db: Kysely<Schema>,
+  access: InstitutionAccess,
+  id: string,
+  withClinical: boolean,
+): Promise<{ patient: Patient; clinical: ClinicalAccessFacts | null } | undefined> {
+  const query = db
+    .selectFrom('ward.patients')
+    .select(COLUMNS)
+    .where('institution_id', '=', access.institutionId)
+    .where('id', '=', id);
+  if (!withClinical) {
+    const row = await query.executeTakeFirst();
+    return row && { patient: toPatient(row), clinical: null };
+  }
+  const row = await query.select(clinicalAccessFacts(access, id)).executeTakeFirst();
+  return (
+    row && { patient: toPatient(row), clinical: { care: row.care, justified_until: row.justified_until } }
+  );
 }
 
 function columnsOf(d: Demographics) {

@@ -5,7 +5,7 @@ import { verifyPassword } from '../auth/passwords/index.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { strictestLevel } from '../identity/security-levels.ts';
-import { findUserById, membershipsOf } from '../identity/store.ts';
+import { findUserById, membershipsOf, type Membership } from '../identity/store.ts';
 import {
   decryptSecret,
   encryptSecret,
@@ -110,13 +110,36 @@ export class TwoFactorService {
         .where('used_at', 'is', null)
         .executeTakeFirstOrThrow(),
     ]);
-    const offered = (user?.isSystemAdmin ?? false) || memberships.some((m) => m.twoFactorEnabled);
+    return {
+      ...this.#statusFrom(user?.isSystemAdmin ?? false, memberships, row?.enabled_at ?? null),
+      recoveryCodesLeft: Number(codes.n),
+    };
+  }
+
+  /** The status at sign-in, from the user and memberships the sign-in has read already. */
+  async statusAtSignIn(
+    user: { readonly id: string; readonly isSystemAdmin: boolean },
+    memberships: readonly Membership[],
+  ): Promise<Omit<TwoFactorStatus, 'recoveryCodesLeft'>> {
+    const row = await this.#deps.db
+      .selectFrom('ward.two_factor')
+      .select('enabled_at')
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    return this.#statusFrom(user.isSystemAdmin, memberships, row?.enabled_at ?? null);
+  }
+
+  #statusFrom(
+    isSystemAdmin: boolean,
+    memberships: readonly Membership[],
+    enabledAt: Date | null,
+  ): Omit<TwoFactorStatus, 'recoveryCodesLeft'> {
+    const offered = isSystemAdmin || memberships.some((m) => m.twoFactorEnabled);
     const available = this.#deps.featureEnabled && offered;
     return {
       available,
-      enabled: available && (row?.enabled_at ?? null) !== null,
+      enabled: available && enabledAt !== null,
       required: available && strictestLevel(memberships.map((m) => m.level)).requireSecondFactor,
-      recoveryCodesLeft: Number(codes.n),
     };
   }
 

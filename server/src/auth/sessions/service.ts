@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { Coalescer } from '../../db/coalesce.ts';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { issueSessionToken, verifySessionToken } from './token.ts';
 
@@ -30,6 +31,23 @@ export interface SessionMembership {
   readonly justifiedAccessHours: number;
   readonly careRelationshipDays: number;
   readonly nursesWriteNotes: boolean;
+}
+
+/** A live session as the session check reads it. */
+interface SessionRow {
+  readonly id: string;
+  readonly secret_hash: Buffer;
+  readonly user_id: string;
+  readonly state: SessionState;
+  readonly created_at: Date;
+  readonly username: string;
+  readonly display_name: string;
+  readonly is_system_admin: boolean;
+  readonly disabled_at: Date | null;
+  readonly expired: boolean;
+  readonly idle: boolean;
+  readonly stale: boolean;
+  readonly memberships: SessionMembership[];
 }
 
 export interface SessionSummary {
@@ -72,21 +90,29 @@ const TOUCH_AFTER_SECONDS = 30;
 export class SessionService {
   readonly #db: Kysely<Schema>;
   readonly #signingKeys: readonly string[];
+  // Concurrent requests' session checks are read by one statement: each still sees the session as
+  // it is after the request arrived, so a revocation counts from the next request, on every node.
+  readonly #lookups = new Coalescer((hashes: readonly Buffer[]) => this.#lookUp(hashes));
 
   constructor(db: Kysely<Schema>, signingKey: string, previousSigningKey?: string) {
     this.#db = db;
     this.#signingKeys = previousSigningKey ? [signingKey, previousSigningKey] : [signingKey];
   }
 
-  /** Starts a new session (a fresh random id at every sign-in) and returns its token. */
-  async start(
+  /**
+   * Starts a new session (a fresh random id at every sign-in) and returns its token. `alongside`
+   * may add inserts (common table expressions) that commit in the same statement.
+   */
+  async start<DB extends Schema = Schema>(
     input: StartSession,
     db: Kysely<Schema> = this.#db,
+    alongside?: (db: Kysely<Schema>) => QueryCreator<DB>,
   ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
     const signingKey = this.#signingKeys[0] ?? '';
     const { token, secretHash } = issueSessionToken(signingKey);
     const id = uuidv7();
-    const row = await db
+    // The expressions `alongside` adds only add names to Schema, so its creator still knows every table.
+    const row = await (alongside ? (alongside(db) as unknown as QueryCreator<Schema>) : db)
       .insertInto('ward.sessions')
       .values({
         id,
@@ -107,34 +133,7 @@ export class SessionService {
   async authenticate(token: string): Promise<AuthContext | undefined> {
     const secretHash = verifySessionToken(token, this.#signingKeys);
     if (!secretHash) return undefined;
-    const row = await this.#db
-      .selectFrom('ward.sessions as s')
-      .innerJoin('ward.users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.user_id',
-        's.state',
-        's.created_at',
-        'u.username',
-        'u.display_name',
-        'u.is_system_admin',
-        'u.disabled_at',
-        sql<boolean>`s.expires_at <= now()`.as('expired'),
-        sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
-        sql<boolean>`s.last_seen_at + make_interval(secs => ${TOUCH_AFTER_SECONDS}) <= now()`.as('stale'),
-        sql<SessionMembership[]>`(
-          SELECT coalesce(json_agg(json_build_object(
-                   'institutionId', m.institution_id, 'institutionName', i.name, 'roles', m.roles,
-                   'accessHours', m.access_hours, 'exportPermission', m.export_permission,
-                   'timeZone', i.time_zone, 'justifiedAccessHours', i.justified_access_hours,
-                   'careRelationshipDays', i.care_relationship_days,
-                   'nursesWriteNotes', i.nurses_write_notes)), '[]'::json)
-            FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
-           WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
-      ])
-      .where('s.secret_hash', '=', secretHash)
-      .where('s.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const row = await this.#lookups.submit(secretHash);
     if (!row) return undefined;
     if (row.disabled_at !== null) {
       await this.revoke(row.id, 'user_disabled');
@@ -161,6 +160,43 @@ export class SessionService {
       createdAt: row.created_at,
       memberships: row.memberships,
     };
+  }
+
+  /** The live sessions of a batch of token hashes, each with its user and active memberships. */
+  async #lookUp(secretHashes: readonly Buffer[]): Promise<PromiseSettledResult<SessionRow | undefined>[]> {
+    // Many requests of one client carry the same token.
+    const distinct = new Map(secretHashes.map((h) => [h.toString('hex'), h]));
+    const rows = await this.#db
+      .selectFrom('ward.sessions as s')
+      .innerJoin('ward.users as u', 'u.id', 's.user_id')
+      .select([
+        's.id',
+        's.secret_hash',
+        's.user_id',
+        's.state',
+        's.created_at',
+        'u.username',
+        'u.display_name',
+        'u.is_system_admin',
+        'u.disabled_at',
+        sql<boolean>`s.expires_at <= now()`.as('expired'),
+        sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
+        sql<boolean>`s.last_seen_at + make_interval(secs => ${TOUCH_AFTER_SECONDS}) <= now()`.as('stale'),
+        sql<SessionMembership[]>`(
+          SELECT coalesce(json_agg(json_build_object(
+                   'institutionId', m.institution_id, 'institutionName', i.name, 'roles', m.roles,
+                   'accessHours', m.access_hours, 'exportPermission', m.export_permission,
+                   'timeZone', i.time_zone, 'justifiedAccessHours', i.justified_access_hours,
+                   'careRelationshipDays', i.care_relationship_days,
+                   'nursesWriteNotes', i.nurses_write_notes)), '[]'::json)
+            FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
+           WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
+      ])
+      .where('s.secret_hash', 'in', [...distinct.values()])
+      .where('s.revoked_at', 'is', null)
+      .execute();
+    const byHash = new Map(rows.map((row) => [row.secret_hash.toString('hex'), row]));
+    return secretHashes.map((h) => ({ status: 'fulfilled', value: byHash.get(h.toString('hex')) }));
   }
 
   async setState(sessionId: string, state: SessionState, db: Kysely<Schema> = this.#db): Promise<void> {

@@ -530,6 +530,32 @@ describe('ending sessions', () => {
     assert.equal(await statusWithToken(theirs.token), 200);
   });
 
+  test('concurrent requests are each judged by their own session: a revoked one among live ones is refused', async () => {
+    // Session checks of concurrent requests are read together; none may borrow another's answer.
+    const alice = await newUser();
+    const bob = await newUser();
+    const aliceSession = await signIn(app, { username: alice.username, password: alice.password });
+    const bobSession = await signIn(app, { username: bob.username, password: bob.password });
+    const revoked = await signIn(app, { username: alice.username, password: alice.password });
+    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(revoked.token) });
+    const forged = issueSessionToken(ward.config.token.secret ?? '').token;
+    const tokens = Array.from(
+      { length: 30 },
+      (_, i) => [aliceSession.token, bobSession.token, revoked.token, forged][i % 4] ?? '',
+    );
+    const answers = await Promise.all(
+      tokens.map((token) => app.inject({ method: 'GET', url: '/api/me', headers: bearer(token) })),
+    );
+    answers.forEach((answer, i) => {
+      const expected = i % 4 < 2 ? 200 : 401;
+      assert.equal(answer.statusCode, expected, `request ${i}`);
+      if (expected === 200) {
+        const me = answer.json<{ user: { username: string } }>();
+        assert.equal(me.user.username, i % 4 === 0 ? alice.username : bob.username);
+      }
+    });
+  });
+
   test('disabling a user ends all their sessions at the next request, for good', async () => {
     const user = await newUser();
     const sessions = [

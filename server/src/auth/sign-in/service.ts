@@ -1,14 +1,15 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { hoursOfUser, judgeHours } from '../../access/hours-gate.ts';
-import type { AuditLog } from '../../audit/log.ts';
-import type { Schema, SessionState } from '../../db/schema.ts';
+import { hoursOfSignInMembership, judgeHours } from '../../access/hours-gate.ts';
+import type { AuditEvent, AuditLog } from '../../audit/log.ts';
+import type { Schema, SessionState, SignInAttemptsTable } from '../../db/schema.ts';
 import { ApiError } from '../../http/errors.ts';
 import {
   findUserById,
   findUserForSignIn,
   membershipsOf,
   normaliseUsername,
+  type Membership,
   type UserForSignIn,
 } from '../../identity/store.ts';
 import { passwordExpired, strictestLevel, type SecurityLevel } from '../../identity/security-levels.ts';
@@ -103,25 +104,30 @@ function tooManyFromAddress(windowEndsAt: Date): ApiError {
  */
 export class SignInService {
   readonly #deps: SignInDeps;
+  // Whether the captcha depends on recent failures ("after-failures"): only then must the counters
+  // be read before the attempt is claimed. Otherwise the claims alone enforce the ceiling and locks.
+  readonly #captchaNeedsCounts: boolean;
   constructor(deps: SignInDeps) {
     this.#deps = deps;
+    this.#captchaNeedsCounts =
+      deps.captcha.isRequired(0) !== deps.captcha.isRequired(Number.MAX_SAFE_INTEGER);
   }
 
   async signIn(request: SignInRequest): Promise<SignedIn | SecondFactorRequired> {
     const { throttle, captcha } = this.#deps;
     const username = normaliseUsername(request.username).slice(0, 128);
 
-    const ip = await throttle.ipState(request.ip);
-    if (ip.failures >= IP_FAILURE_CEILING) {
+    const deviceId = verifyDeviceToken(this.#deps.deviceKeys, username, request.deviceToken);
+    const lockKey = deviceId ? `device:${deviceId}` : `account:${username}`;
+    const [ip, lock] = this.#captchaNeedsCounts
+      ? await Promise.all([throttle.ipState(request.ip), throttle.lockState(lockKey)])
+      : [undefined, undefined];
+    if (ip && ip.failures >= IP_FAILURE_CEILING) {
       await this.#record(username, undefined, request, 'ip_throttled');
       throw tooManyFromAddress(ip.windowEndsAt);
     }
 
-    const deviceId = verifyDeviceToken(this.#deps.deviceKeys, username, request.deviceToken);
-    const lockKey = deviceId ? `device:${deviceId}` : `account:${username}`;
-    const lock = await throttle.lockState(lockKey);
-
-    if (captcha.isRequired(Math.max(lock.failures, ip.failures))) {
+    if (captcha.isRequired(Math.max(lock?.failures ?? 0, ip?.failures ?? 0))) {
       let verdict;
       try {
         verdict = await captcha.verify(request.captcha, request.ip);
@@ -147,7 +153,7 @@ export class SignInService {
       }
     }
 
-    if (lock.lockedUntil) return this.#refuseThrottled(username, request);
+    if (lock?.lockedUntil) return this.#refuseThrottled(username, request);
 
     // The guess is counted as a failure before it is checked, atomically with the ceiling and lock
     // checks: a burst of parallel guesses must not all pass checks made before any was counted.
@@ -187,14 +193,15 @@ export class SignInService {
     }
     // Access hours are checked after the password (the seeds: a stolen password is useless at
     // unusual times), and said plainly: the person typing knows the password.
-    if (!judgeHours(await hoursOfUser(this.#deps.db, user.id), new Date()).allowed) {
+    const memberships = await membershipsOf(this.#deps.db, user.id);
+    if (!judgeHours(memberships.map(hoursOfSignInMembership), new Date()).allowed) {
       await this.#record(username, user.id, request, 'outside_hours');
       throw new ApiError(
         'outside_access_hours',
         'Access is not allowed at this time: your access hours do not include it. Ask your administrator if this is wrong.',
       );
     }
-    const twoFactor = await this.#deps.twoFactor.status(user.id);
+    const twoFactor = await this.#deps.twoFactor.statusAtSignIn(user, memberships);
     if (twoFactor.enabled) {
       const { challenge, expiresAt } = await this.#deps.twoFactor.createChallenge({
         userId: user.id,
@@ -207,7 +214,7 @@ export class SignInService {
       return { kind: 'second_factor', challenge, expiresAt };
     }
     await this.#clearFailures(lockKey, username);
-    return this.#finish(user, username, request, twoFactor.required);
+    return this.#finish(user, username, request, twoFactor.required, memberships);
   }
 
   /** After a complete sign-in: the key's failures are forgiven, the account's too after a known device. */
@@ -227,7 +234,13 @@ export class SignInService {
       const user = await findUserById(this.#deps.db, outcome.userId);
       if (!user || user.disabled) throw invalidCredentials();
       await this.#clearFailures(outcome.lockKey, user.username);
-      return await this.#finish(user, user.username, request, false);
+      return await this.#finish(
+        user,
+        user.username,
+        request,
+        false,
+        await membershipsOf(this.#deps.db, user.id),
+      );
     } catch (error) {
       if (
         error instanceof SecondFactorError &&
@@ -248,23 +261,34 @@ export class SignInService {
     username: string,
     request: { ip: string; userAgent: string },
     secondFactorRequired: boolean,
+    memberships: readonly Membership[],
   ): Promise<SignedIn> {
-    const level = strictestLevel((await membershipsOf(this.#deps.db, user.id)).map((m) => m.level));
+    const level = strictestLevel(memberships.map((m) => m.level));
     const state = this.#stateAfterPassword(user, level, secondFactorRequired);
-    const session = await this.#deps.db.transaction().execute(async (trx) => {
-      await this.#record(username, user.id, request, 'success', trx);
-      return this.#deps.sessions.start(
-        {
-          userId: user.id,
-          state,
-          idleTimeoutMinutes: level.idleTimeoutMinutes,
-          absoluteTimeoutMinutes: level.absoluteTimeoutMinutes,
-          ip: request.ip,
-          userAgent: request.userAgent,
-        },
-        trx,
-      );
-    });
+    // The recorded attempt, its audit row and the session: one statement, so one commit for all.
+    const session = await this.#deps.sessions.start(
+      {
+        userId: user.id,
+        state,
+        idleTimeoutMinutes: level.idleTimeoutMinutes,
+        absoluteTimeoutMinutes: level.absoluteTimeoutMinutes,
+        ip: request.ip,
+        userAgent: request.userAgent,
+      },
+      this.#deps.db,
+      (db) =>
+        db
+          .with('attempt', (qb) =>
+            qb
+              .insertInto('ward.sign_in_attempts')
+              .values(this.#attemptRow(username, user.id, request, 'success')),
+          )
+          .with('audit', (qb) =>
+            qb
+              .insertInto('ward.audit_events')
+              .values(this.#deps.audit.rowFor(this.#attemptEvent(username, user.id, request, 'success'))),
+          ),
+    );
     const notices = (await this.#deps.twoFactor.takeResetNotice(user.id))
       ? (['two_factor_reset'] as const)
       : [];
@@ -307,27 +331,42 @@ export class SignInService {
   ): Promise<void> {
     await db
       .insertInto('ward.sign_in_attempts')
-      .values({
-        id: uuidv7(),
-        username: username.slice(0, 128),
-        user_id: userId ?? null,
-        ip: request.ip,
-        user_agent: request.userAgent.slice(0, 512),
-        outcome,
-      })
+      .values(this.#attemptRow(username, userId, request, outcome))
       .execute();
-    // The audit trail keeps every attempt too, in the same transaction as the session it opens.
-    await this.#deps.audit.record(
-      {
-        action: outcome === 'success' ? 'auth.sign_in' : 'auth.sign_in_failed',
-        outcome: outcome === 'success' ? 'success' : 'failure',
-        actorId: userId ?? null,
-        actorUsername: username.slice(0, 128),
-        ip: request.ip,
-        userAgent: request.userAgent,
-        reason: outcome === 'success' ? null : outcome,
-      },
-      db,
-    );
+    // The audit trail keeps every attempt too (a success's, in the statement that opens the session).
+    await this.#deps.audit.record(this.#attemptEvent(username, userId, request, outcome), db);
+  }
+
+  #attemptRow(
+    username: string,
+    userId: string | undefined,
+    request: { ip: string; userAgent: string },
+    outcome: SignInOutcome,
+  ): Insertable<SignInAttemptsTable> {
+    return {
+      id: uuidv7(),
+      username: username.slice(0, 128),
+      user_id: userId ?? null,
+      ip: request.ip,
+      user_agent: request.userAgent.slice(0, 512),
+      outcome,
+    };
+  }
+
+  #attemptEvent(
+    username: string,
+    userId: string | undefined,
+    request: { ip: string; userAgent: string },
+    outcome: SignInOutcome,
+  ): AuditEvent {
+    return {
+      action: outcome === 'success' ? 'auth.sign_in' : 'auth.sign_in_failed',
+      outcome: outcome === 'success' ? 'success' : 'failure',
+      actorId: userId ?? null,
+      actorUsername: username.slice(0, 128),
+      ip: request.ip,
+      userAgent: request.userAgent,
+      reason: outcome === 'success' ? null : outcome,
+    };
   }
 }

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { openDatabase, type Database } from '../db/database.ts';
+import { configFrom, createTestDatabase, tempDir, type TestDatabase } from '../../test/harness.ts';
+import { sealPending } from './chain.ts';
+import { AuditLog, auditKeyFrom } from './log.ts';
+import { verifyAuditTrail } from './verify.ts';
+
+// Events recorded outside a transaction by concurrent requests are written together. Each caller
+// must still learn the fate of its own row only: committed when its promise resolves, and one row
+// the database refuses must not take the others down with it.
+
+const quiet = {
+  info: () => undefined,
+  debug: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+const key = auditKeyFrom('a token secret used only by the audit log tests, long enough to count');
+
+let database: TestDatabase;
+let dir: { path: string; remove(): void };
+let opened: Database;
+let owner: pg.Client;
+
+before(async () => {
+  database = await createTestDatabase();
+  dir = tempDir('ward-audit-log-');
+  opened = await openDatabase(
+    configFrom(dir.path, {
+      'database.url': database.url,
+      'database.runtime.role': database.runtimeRole,
+      'data.dir': `${dir.path}/data`,
+    }),
+    quiet,
+  );
+  owner = new pg.Client({ connectionString: database.url });
+  await owner.connect();
+});
+
+after(async () => {
+  await owner.end();
+  await opened.close();
+  await database.drop();
+  dir.remove();
+});
+
+async function actionsStored(prefix: string): Promise<string[]> {
+  const { rows } = await owner.query<{ target_id: string }>(
+    `SELECT target_id FROM ward.audit_events WHERE action = $1 ORDER BY target_id`,
+    [prefix],
+  );
+  return rows.map((r) => r.target_id);
+}
+
+describe('recording audit events outside a transaction', () => {
+  test('two hundred concurrent events are all committed by the time each call returns', async () => {
+    const log = new AuditLog(opened.db, key);
+    const ids = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    await Promise.all(
+      ids.map((id) =>
+        log.record({ action: 'test.concurrent', outcome: 'success', targetType: 't', targetId: id }),
+      ),
+    );
+    assert.deepEqual(await actionsStored('test.concurrent'), ids);
+  });
+
+  test('a row the database refuses fails its own call only; the others are stored', async () => {
+    const log = new AuditLog(opened.db, key);
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'c', 'd'].map((id) =>
+        log.record({
+          action: 'test.one_bad',
+          outcome: 'success',
+          targetType: 't',
+          targetId: id,
+          // PostgreSQL text cannot hold a NUL character.
+          reason: id === 'c' ? 'bad \u0000 reason' : null,
+        }),
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(await actionsStored('test.one_bad'), ['a', 'b', 'd']);
+  });
+
+  test('rows written together carry valid MACs and seal into a chain that verifies', async () => {
+    while ((await sealPending(opened.db, key)).sealed > 0);
+    const report = await verifyAuditTrail(opened.db, [key]);
+    assert.equal(report.problems, 0, JSON.stringify(report.firstProblem));
+    assert.equal(report.sealed, 203);
+  });
+});
