@@ -325,6 +325,40 @@ describe('a care relationship', () => {
     assert.equal(await recordStatus(clinician, patientId), '403 justification_required');
   });
 
+  test('concurrent patient reads each get their own reader’s answer, patient and institution', async () => {
+    // Patient reads of concurrent requests go to the database together; none may borrow another's
+    // care relationship, patient or institution.
+    const carer = await doctor();
+    const stranger = await doctor();
+    const patientId = await newPatientId();
+    const otherPatientId = await newPatientId();
+    await justify(carer, patientId);
+    await createEncounter(carer, patientId);
+    const elsewhere = await signedInMember(app, db, true, ['doctor']);
+    const readers = [
+      { member: carer, id: patientId, expect: 'care_relationship' },
+      { member: stranger, id: patientId, expect: 'none' },
+      { member: registrar, id: otherPatientId, expect: 'demographics only' },
+      { member: elsewhere, id: patientId, expect: '404' },
+    ] as const;
+    const reads = Array.from({ length: 24 }, (_, i) => readers[i % readers.length]);
+    const answers = await Promise.all(
+      reads.map(async (read) => {
+        if (!read) throw new Error('no reader');
+        const response = await read.member.request('GET', `/patients/${read.id}`);
+        if (response.statusCode !== 200) return String(response.statusCode);
+        const body = response.json<{ id: string; clinicalAccess: ClinicalAccessJson | null }>();
+        assert.equal(body.id, read.id);
+        if (body.clinicalAccess === null) return 'demographics only';
+        return body.clinicalAccess.basis ?? 'none';
+      }),
+    );
+    assert.deepEqual(
+      answers,
+      reads.map((read) => read?.expect),
+    );
+  });
+
   test('cannot be stretched by dating an encounter in the future', async () => {
     const clinician = await doctor();
     const patientId = await newPatientId();

@@ -1,4 +1,4 @@
-import { sql, type AliasedRawBuilder, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuditEvent, AuditLog } from '../audit/log.ts';
 import type { Schema } from '../db/schema.ts';
@@ -25,25 +25,44 @@ export interface ClinicalAccessFacts {
   readonly justified_until: Date | null;
 }
 
+/** Who asks about which patient: values, or columns of the statement the facts are part of. */
+export interface ClinicalAccessSubject {
+  readonly institutionId: string | RawBuilder<string>;
+  readonly userId: string | RawBuilder<string>;
+  readonly patientId: string | RawBuilder<string>;
+  readonly careRelationshipDays: number | RawBuilder<number>;
+}
+
 /**
- * The facts as two columns for any statement about the patient (so a patient read can decide in
+ * The facts as SQL expressions for any statement about the patient (so a patient read decides in
  * the same round trip): a care relationship is an encounter of theirs within the institution's
  * window (30 days by default); a justification counts while it is in force.
  */
-export function clinicalAccessFacts(
-  access: InstitutionAccess,
-  patientId: string,
-): readonly [AliasedRawBuilder<boolean, 'care'>, AliasedRawBuilder<Date | null, 'justified_until'>] {
-  return [
-    sql<boolean>`EXISTS (
+export function clinicalAccessFacts(subject: ClinicalAccessSubject): {
+  readonly care: RawBuilder<boolean>;
+  readonly justifiedUntil: RawBuilder<Date | null>;
+} {
+  const { institutionId, userId, patientId, careRelationshipDays } = subject;
+  return {
+    care: sql<boolean>`EXISTS (
       SELECT 1 FROM ward.encounters
-       WHERE institution_id = ${access.institutionId} AND author_id = ${access.userId} AND patient_id = ${patientId}
-         AND occurred_at > now() - make_interval(days => ${access.careRelationshipDays}))`.as('care'),
-    sql<Date | null>`(
+       WHERE institution_id = ${institutionId} AND author_id = ${userId} AND patient_id = ${patientId}
+         AND occurred_at > now() - make_interval(days => ${careRelationshipDays}))`,
+    justifiedUntil: sql<Date | null>`(
       SELECT max(expires_at) FROM ward.access_justifications
-       WHERE institution_id = ${access.institutionId} AND user_id = ${access.userId} AND patient_id = ${patientId}
-         AND expires_at > now())`.as('justified_until'),
-  ];
+       WHERE institution_id = ${institutionId} AND user_id = ${userId} AND patient_id = ${patientId}
+         AND expires_at > now())`,
+  };
+}
+
+/** The subject of a request's own question about one patient. */
+export function subjectOf(access: InstitutionAccess, patientId: string): ClinicalAccessSubject {
+  return {
+    institutionId: access.institutionId,
+    userId: access.userId,
+    patientId,
+    careRelationshipDays: access.careRelationshipDays,
+  };
 }
 
 /** The decision: whether a clinician may see a patient's clinical record, and on what basis. */
@@ -60,7 +79,10 @@ export async function clinicalAccessOf(
   access: InstitutionAccess,
   patientId: string,
 ): Promise<ClinicalAccess> {
-  const facts = await db.selectNoFrom(clinicalAccessFacts(access, patientId)).executeTakeFirstOrThrow();
+  const { care, justifiedUntil } = clinicalAccessFacts(subjectOf(access, patientId));
+  const facts = await db
+    .selectNoFrom([care.as('care'), justifiedUntil.as('justified_until')])
+    .executeTakeFirstOrThrow();
   return clinicalAccessFrom(facts);
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Schema } from '../db/schema.ts';
 import type { InstitutionRole } from './roles.ts';
@@ -143,48 +143,37 @@ export async function addMembership(
     .execute();
 }
 
+/** The columns of ward.users that make a UserForSignIn (see toUser). */
+export const USER_COLUMNS = [
+  'id',
+  'username',
+  'display_name',
+  'email',
+  'password_hash',
+  'is_system_admin',
+  'disabled_at',
+  'password_changed_at',
+  'must_change_password',
+] as const;
+
 export async function findUserForSignIn(
   db: Kysely<Schema>,
   username: string,
 ): Promise<UserForSignIn | undefined> {
   const row = await db
     .selectFrom('ward.users')
-    .select([
-      'id',
-      'username',
-      'display_name',
-      'email',
-      'password_hash',
-      'is_system_admin',
-      'disabled_at',
-      'password_changed_at',
-      'must_change_password',
-    ])
+    .select(USER_COLUMNS)
     .where('username', '=', normaliseUsername(username))
     .executeTakeFirst();
   return row && toUser(row);
 }
 
 export async function findUserById(db: Kysely<Schema>, id: string): Promise<UserForSignIn | undefined> {
-  const row = await db
-    .selectFrom('ward.users')
-    .select([
-      'id',
-      'username',
-      'display_name',
-      'email',
-      'password_hash',
-      'is_system_admin',
-      'disabled_at',
-      'password_changed_at',
-      'must_change_password',
-    ])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('ward.users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
 }
 
-function toUser(row: {
+export function toUser(row: {
   id: string;
   username: string;
   display_name: string;
@@ -208,50 +197,30 @@ function toUser(row: {
   };
 }
 
+/**
+ * The active memberships of a user as a JSON array of Membership, ordered by institution name, as
+ * a column of any statement that knows the user's id.
+ */
+export function membershipsJson(userId: string | RawBuilder<string>): RawBuilder<Membership[]> {
+  return sql<Membership[]>`(
+    SELECT coalesce(json_agg(json_build_object(
+             'institutionId', m.institution_id, 'institutionName', i.name, 'timeZone', i.time_zone,
+             'twoFactorEnabled', i.two_factor_enabled, 'roles', m.roles, 'accessHours', m.access_hours,
+             'level', json_build_object(
+               'name', l.name, 'minLength', l.min_length, 'historyCount', l.history_count,
+               'maxAgeDays', l.max_age_days, 'requireSecondFactor', l.require_second_factor,
+               'idleTimeoutMinutes', l.idle_timeout_minutes,
+               'absoluteTimeoutMinutes', l.absolute_timeout_minutes,
+               'compositionRequired', l.composition_required))
+             ORDER BY i.name), '[]'::json)
+      FROM ward.memberships m
+      JOIN ward.institutions i ON i.id = m.institution_id
+      JOIN ward.security_levels l ON l.institution_id = m.institution_id AND l.id = m.security_level_id
+     WHERE m.user_id = ${userId} AND m.disabled_at IS NULL)`;
+}
+
 /** The user's active memberships, each with its institution and security level. */
 export async function membershipsOf(db: Kysely<Schema>, userId: string): Promise<Membership[]> {
-  const rows = await db
-    .selectFrom('ward.memberships as m')
-    .innerJoin('ward.institutions as i', 'i.id', 'm.institution_id')
-    .innerJoin('ward.security_levels as l', (join) =>
-      join.onRef('l.institution_id', '=', 'm.institution_id').onRef('l.id', '=', 'm.security_level_id'),
-    )
-    .select([
-      'm.institution_id',
-      'm.roles',
-      'm.access_hours',
-      'i.name as institution_name',
-      'i.time_zone',
-      'i.two_factor_enabled',
-      'l.name as level_name',
-      'l.min_length',
-      'l.history_count',
-      'l.max_age_days',
-      'l.require_second_factor',
-      'l.idle_timeout_minutes',
-      'l.absolute_timeout_minutes',
-      'l.composition_required',
-    ])
-    .where('m.user_id', '=', userId)
-    .where('m.disabled_at', 'is', null)
-    .orderBy('i.name')
-    .execute();
-  return rows.map((r) => ({
-    institutionId: r.institution_id,
-    institutionName: r.institution_name,
-    timeZone: r.time_zone,
-    twoFactorEnabled: r.two_factor_enabled,
-    roles: r.roles as InstitutionRole[],
-    accessHours: r.access_hours,
-    level: {
-      name: r.level_name,
-      minLength: r.min_length,
-      historyCount: r.history_count,
-      maxAgeDays: r.max_age_days,
-      requireSecondFactor: r.require_second_factor,
-      idleTimeoutMinutes: r.idle_timeout_minutes,
-      absoluteTimeoutMinutes: r.absolute_timeout_minutes,
-      compositionRequired: r.composition_required,
-    },
-  }));
+  const row = await db.selectNoFrom(membershipsJson(userId).as('memberships')).executeTakeFirstOrThrow();
+  return row.memberships;
 }

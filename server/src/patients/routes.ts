@@ -8,7 +8,7 @@ import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import {
   getPatient,
-  getPatientWithClinicalFacts,
+  PatientReader,
   insertPatient,
   normaliseSearchName,
   searchPatients,
@@ -169,6 +169,7 @@ function isUniqueViolation(error: unknown): boolean {
 /** Patients: search, create, read and update demographics, with optimistic concurrency. */
 export function registerPatientRoutes(app: WardApp, deps: PatientRouteDeps): void {
   const { db, audit } = deps;
+  const patients = new PatientReader(db);
 
   app.get(
     '/api/institutions/:iid/patients',
@@ -309,12 +310,13 @@ export function registerPatientRoutes(app: WardApp, deps: PatientRouteDeps): voi
     },
     async (request, reply) => {
       const access = requireAccess(request);
-      const found = await getPatientWithClinicalFacts(
-        db,
-        access,
-        request.params.pid,
-        access.can('clinical.read'),
-      );
+      const found = await patients.read({
+        institutionId: access.institutionId,
+        patientId: request.params.pid,
+        userId: access.userId,
+        careRelationshipDays: access.careRelationshipDays,
+        withClinical: access.can('clinical.read'),
+      });
       if (!found) throw new ApiError('not_found', 'No such patient in this institution.');
       const { patient } = found;
       const clinical = found.clinical && clinicalAccessFrom(found.clinical);

@@ -111,25 +111,13 @@ export class TwoFactorService {
         .executeTakeFirstOrThrow(),
     ]);
     return {
-      ...this.#statusFrom(user?.isSystemAdmin ?? false, memberships, row?.enabled_at ?? null),
+      ...this.statusOf(user?.isSystemAdmin ?? false, memberships, row?.enabled_at ?? null),
       recoveryCodesLeft: Number(codes.n),
     };
   }
 
-  /** The status at sign-in, from the user and memberships the sign-in has read already. */
-  async statusAtSignIn(
-    user: { readonly id: string; readonly isSystemAdmin: boolean },
-    memberships: readonly Membership[],
-  ): Promise<Omit<TwoFactorStatus, 'recoveryCodesLeft'>> {
-    const row = await this.#deps.db
-      .selectFrom('ward.two_factor')
-      .select('enabled_at')
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    return this.#statusFrom(user.isSystemAdmin, memberships, row?.enabled_at ?? null);
-  }
-
-  #statusFrom(
+  /** The status from what a caller has read already (sign-in reads it with the user). */
+  statusOf(
     isSystemAdmin: boolean,
     memberships: readonly Membership[],
     enabledAt: Date | null,

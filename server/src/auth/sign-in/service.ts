@@ -6,7 +6,6 @@ import type { Schema, SessionState, SignInAttemptsTable } from '../../db/schema.
 import { ApiError } from '../../http/errors.ts';
 import {
   findUserById,
-  findUserForSignIn,
   membershipsOf,
   normaliseUsername,
   type Membership,
@@ -20,6 +19,7 @@ import { IP_FAILURE_CEILING } from '../throttle/policy.ts';
 import type { ThrottleStore } from '../throttle/store.ts';
 import { SecondFactorError, type TwoFactorService } from '../../twofactor/service.ts';
 import { issueDeviceToken, verifyDeviceToken } from './device.ts';
+import { findSignInProfile } from './store.ts';
 
 export interface SignInRequest {
   readonly username: string;
@@ -169,7 +169,8 @@ export class SignInService {
       return this.#refuseThrottled(username, request);
     }
 
-    const user = await findUserForSignIn(this.#deps.db, username);
+    const profile = await findSignInProfile(this.#deps.db, username);
+    const user = profile?.user;
     const passwordOk = user?.passwordHash
       ? await verifyPassword(user.passwordHash, request.password)
       : await dummyVerify(request.password);
@@ -193,7 +194,7 @@ export class SignInService {
     }
     // Access hours are checked after the password (the seeds: a stolen password is useless at
     // unusual times), and said plainly: the person typing knows the password.
-    const memberships = await membershipsOf(this.#deps.db, user.id);
+    const { memberships } = profile;
     if (!judgeHours(memberships.map(hoursOfSignInMembership), new Date()).allowed) {
       await this.#record(username, user.id, request, 'outside_hours');
       throw new ApiError(
@@ -201,7 +202,11 @@ export class SignInService {
         'Access is not allowed at this time: your access hours do not include it. Ask your administrator if this is wrong.',
       );
     }
-    const twoFactor = await this.#deps.twoFactor.statusAtSignIn(user, memberships);
+    const twoFactor = this.#deps.twoFactor.statusOf(
+      user.isSystemAdmin,
+      memberships,
+      profile.twoFactorEnabledAt,
+    );
     if (twoFactor.enabled) {
       const { challenge, expiresAt } = await this.#deps.twoFactor.createChallenge({
         userId: user.id,
@@ -214,7 +219,14 @@ export class SignInService {
       return { kind: 'second_factor', challenge, expiresAt };
     }
     await this.#clearFailures(lockKey, username);
-    return this.#finish(user, username, request, twoFactor.required, memberships);
+    return this.#finish(
+      user,
+      username,
+      request,
+      twoFactor.required,
+      memberships,
+      profile.twoFactorResetUnnoticed,
+    );
   }
 
   /** After a complete sign-in: the key's failures are forgiven, the account's too after a known device. */
@@ -240,6 +252,7 @@ export class SignInService {
         request,
         false,
         await membershipsOf(this.#deps.db, user.id),
+        true,
       );
     } catch (error) {
       if (
@@ -262,6 +275,8 @@ export class SignInService {
     request: { ip: string; userAgent: string },
     secondFactorRequired: boolean,
     memberships: readonly Membership[],
+    /** Whether an administrator's reset of their two-factor may still need telling. */
+    mayHaveResetNotice: boolean,
   ): Promise<SignedIn> {
     const level = strictestLevel(memberships.map((m) => m.level));
     const state = this.#stateAfterPassword(user, level, secondFactorRequired);
@@ -289,9 +304,10 @@ export class SignInService {
               .values(this.#deps.audit.rowFor(this.#attemptEvent(username, user.id, request, 'success'))),
           ),
     );
-    const notices = (await this.#deps.twoFactor.takeResetNotice(user.id))
-      ? (['two_factor_reset'] as const)
-      : [];
+    const notices =
+      mayHaveResetNotice && (await this.#deps.twoFactor.takeResetNotice(user.id))
+        ? (['two_factor_reset'] as const)
+        : [];
     return {
       kind: 'session',
       ...session,
