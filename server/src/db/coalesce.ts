@@ -24,7 +24,9 @@ export class Coalescer<I, O> {
   ) {
     this.#run = run;
     this.#maxBatch = options.maxBatch ?? 200;
-    this.#maxInFlight = options.maxInFlight ?? 2;
+    // One batch out at a time by default: the next gathers while it is out. Letting more leave
+    // would split the same load into smaller batches, each costing a round trip.
+    this.#maxInFlight = options.maxInFlight ?? 1;
   }
 
   submit(item: I): Promise<O> {
