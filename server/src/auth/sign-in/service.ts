@@ -157,13 +157,12 @@ export class SignInService {
 
     // The guess is counted as a failure before it is checked, atomically with the ceiling and lock
     // checks: a burst of parallel guesses must not all pass checks made before any was counted.
-    const addressClaim = await throttle.claimIpAttempt(request.ip, IP_FAILURE_CEILING);
-    if (!addressClaim.allowed) {
+    const claims = await throttle.claimSignIn(request.ip, IP_FAILURE_CEILING, lockKey);
+    if (!claims.ip.allowed) {
       await this.#record(username, undefined, request, 'ip_throttled');
-      throw tooManyFromAddress(addressClaim.windowEndsAt);
+      throw tooManyFromAddress(claims.ip.windowEndsAt);
     }
-    const claim = await throttle.claimAttempt(lockKey);
-    if (!claim.allowed) {
+    if (!claims.account?.allowed) {
       // Refusals of a locked account are not guesses: they do not count against the address.
       await throttle.releaseIpAttempt(request.ip);
       return this.#refuseThrottled(username, request);
@@ -184,7 +183,6 @@ export class SignInService {
       throw invalidCredentials();
     }
 
-    await throttle.releaseIpAttempt(request.ip);
     if (user.passwordHash && needsRehash(user.passwordHash)) {
       await this.#deps.db
         .updateTable('ward.users')
@@ -196,6 +194,8 @@ export class SignInService {
     // unusual times), and said plainly: the person typing knows the password.
     const { memberships } = profile;
     if (!judgeHours(memberships.map(hoursOfSignInMembership), new Date()).allowed) {
+      // A right password gives back the address's claim; the account's stays counted.
+      await throttle.releaseIpAttempt(request.ip);
       await this.#record(username, user.id, request, 'outside_hours');
       throw new ApiError(
         'outside_access_hours',
@@ -208,6 +208,7 @@ export class SignInService {
       profile.twoFactorEnabledAt,
     );
     if (twoFactor.enabled) {
+      await throttle.releaseIpAttempt(request.ip);
       const { challenge, expiresAt } = await this.#deps.twoFactor.createChallenge({
         userId: user.id,
         ip: request.ip,
@@ -218,7 +219,7 @@ export class SignInService {
       // knows the password could wipe the backoff earned by wrong codes just by entering it again.
       return { kind: 'second_factor', challenge, expiresAt };
     }
-    await this.#clearFailures(lockKey, username);
+    await throttle.settleSignIn(request.ip, this.#keysToForgive(lockKey, username));
     return this.#finish(
       user,
       username,
@@ -231,9 +232,12 @@ export class SignInService {
 
   /** After a complete sign-in: the key's failures are forgiven, the account's too after a known device. */
   async #clearFailures(lockKey: string, username: string): Promise<void> {
-    await this.#deps.throttle.reset(lockKey);
+    for (const key of this.#keysToForgive(lockKey, username)) await this.#deps.throttle.reset(key);
+  }
+
+  #keysToForgive(lockKey: string, username: string): string[] {
     const accountKey = `account:${username}`;
-    if (lockKey !== accountKey) await this.#deps.throttle.reset(accountKey);
+    return lockKey === accountKey ? [lockKey] : [lockKey, accountKey];
   }
 
   /** The second step: a TOTP or recovery code for the challenge the password step returned. */

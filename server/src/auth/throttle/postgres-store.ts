@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
 import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
-import type { Claim, IpState, LockState, ThrottleStore } from './store.ts';
+import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
 
 const FOREVER = new Date('9999-12-31T00:00:00Z');
 
@@ -24,6 +24,35 @@ function lockedUntil(failures: number, now: Date): Date | undefined {
   const seconds = lockSecondsAfter(failures);
   if (seconds === 0) return undefined;
   return Number.isFinite(seconds) ? new Date(now.getTime() + seconds * 1000) : FOREVER;
+}
+
+/**
+ * Claims a guess against a key unless it is locked, as one upsert: the row lock it takes makes the
+ * check and the count one step. With `onlyIf`, only when that condition holds.
+ */
+function accountClaim(key: string, onlyIf: RawBuilder<boolean> = sql`true`): RawBuilder<unknown> {
+  return sql`
+    INSERT INTO ward.throttle_counters AS t (key, consecutive_failures, locked_until)
+    SELECT ${key}, 1, ${lockedUntilSql(sql`1`)} WHERE ${onlyIf}
+    ON CONFLICT (key) DO UPDATE SET
+      consecutive_failures = t.consecutive_failures + 1,
+      locked_until = ${lockedUntilSql(sql`t.consecutive_failures + 1`)},
+      updated_at = now()
+    WHERE t.locked_until IS NULL OR t.locked_until <= now()
+    RETURNING t.consecutive_failures, t.locked_until`;
+}
+
+/** Counts a guess against an address's window unless it has reached `ceiling`, as one upsert. */
+function addressClaim(ip: string, ceiling: number): RawBuilder<unknown> {
+  const expired = sql<boolean>`t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) <= now()`;
+  return sql`
+    INSERT INTO ward.throttle_counters AS t (key, window_count) VALUES (${`ip:${ip}`}, 1)
+    ON CONFLICT (key) DO UPDATE SET
+      window_count = CASE WHEN ${expired} THEN 1 ELSE t.window_count + 1 END,
+      window_started_at = CASE WHEN ${expired} THEN now() ELSE t.window_started_at END,
+      updated_at = now()
+    WHERE ${expired} OR t.window_count < ${ceiling}
+    RETURNING t.window_count, t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) AS ends`;
 }
 
 /** Throttle counters in PostgreSQL: one upsert per failure, atomic under concurrency. */
@@ -107,36 +136,59 @@ export class PostgresThrottleStore implements ThrottleStore {
   }
 
   async claimAttempt(key: string): Promise<Claim<LockState>> {
-    // One statement: the row lock taken by the upsert makes the check and the count one step.
     const result = await sql<{ consecutive_failures: number; locked_until: Date | null }>`
-      INSERT INTO ward.throttle_counters AS t (key, consecutive_failures, locked_until)
-      VALUES (${key}, 1, ${lockedUntilSql(sql`1`)})
-      ON CONFLICT (key) DO UPDATE SET
-        consecutive_failures = t.consecutive_failures + 1,
-        locked_until = ${lockedUntilSql(sql`t.consecutive_failures + 1`)},
-        updated_at = now()
-      WHERE t.locked_until IS NULL OR t.locked_until <= now()
-      RETURNING t.consecutive_failures, t.locked_until`.execute(this.#db);
+      ${accountClaim(key)}`.execute(this.#db);
     const row = result.rows[0];
     if (!row) return { allowed: false, ...(await this.lockState(key)) };
     return { allowed: true, failures: row.consecutive_failures, lockedUntil: row.locked_until ?? undefined };
   }
 
   async claimIpAttempt(ip: string, ceiling: number): Promise<Claim<IpState>> {
-    const expired = sql<boolean>`t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) <= now()`;
-    const result = await sql<{ window_count: number; ends: Date }>`
-      INSERT INTO ward.throttle_counters AS t (key, window_count) VALUES (${`ip:${ip}`}, 1)
-      ON CONFLICT (key) DO UPDATE SET
-        window_count = CASE WHEN ${expired} THEN 1 ELSE t.window_count + 1 END,
-        window_started_at = CASE WHEN ${expired} THEN now() ELSE t.window_started_at END,
-        updated_at = now()
-      WHERE ${expired} OR t.window_count < ${ceiling}
-      RETURNING t.window_count, t.window_started_at + make_interval(secs => ${IP_WINDOW_SECONDS}) AS ends`.execute(
+    const result = await sql<{ window_count: number; ends: Date }>`${addressClaim(ip, ceiling)}`.execute(
       this.#db,
     );
     const row = result.rows[0];
     if (!row) return { allowed: false, ...(await this.ipState(ip)) };
     return { allowed: true, failures: row.window_count, windowEndsAt: row.ends };
+  }
+
+  async claimSignIn(ip: string, ceiling: number, key: string): Promise<SignInClaims> {
+    // One statement: the key is claimed only when the address's claim returned a row.
+    const result = await sql<{
+      window_count: number | null;
+      ends: Date | null;
+      consecutive_failures: number | null;
+      locked_until: Date | null;
+      account_claimed: boolean;
+    }>`
+      WITH address AS (${addressClaim(ip, ceiling)}),
+           account AS (${accountClaim(key, sql`EXISTS (SELECT 1 FROM address)`)})
+      SELECT (SELECT window_count FROM address) AS window_count, (SELECT ends FROM address) AS ends,
+             (SELECT consecutive_failures FROM account) AS consecutive_failures,
+             (SELECT locked_until FROM account) AS locked_until,
+             EXISTS (SELECT 1 FROM account) AS account_claimed`.execute(this.#db);
+    const row = result.rows[0];
+    if (!row || row.window_count === null || row.ends === null)
+      return { ip: { allowed: false, ...(await this.ipState(ip)) }, account: undefined };
+    const address = { allowed: true, failures: row.window_count, windowEndsAt: row.ends };
+    if (!row.account_claimed || row.consecutive_failures === null)
+      return { ip: address, account: { allowed: false, ...(await this.lockState(key)) } };
+    return {
+      ip: address,
+      account: {
+        allowed: true,
+        failures: row.consecutive_failures,
+        lockedUntil: row.locked_until ?? undefined,
+      },
+    };
+  }
+
+  async settleSignIn(ip: string, keys: readonly string[]): Promise<void> {
+    await sql`
+      WITH released AS (
+        UPDATE ward.throttle_counters SET window_count = GREATEST(window_count - 1, 0)
+         WHERE key = ${`ip:${ip}`} RETURNING 1)
+      DELETE FROM ward.throttle_counters WHERE key = ANY(${[...keys]}::text[])`.execute(this.#db);
   }
 
   async releaseIpAttempt(ip: string): Promise<void> {

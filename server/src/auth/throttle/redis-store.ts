@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
-import type { Claim, IpState, LockState, ThrottleStore } from './store.ts';
+import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
 
 // Counters expire on their own a day after the last failure (a week once the permanent lock
 // applies), so Redis needs no clean-up job.
@@ -141,6 +141,15 @@ export class RedisThrottleStore implements ThrottleStore {
 
   async releaseIpAttempt(ip: string): Promise<void> {
     await this.#redis.eval(RELEASE_IP_ATTEMPT, 1, `${this.#prefix}ip:${ip}`);
+  }
+
+  async claimSignIn(ip: string, ceiling: number, key: string): Promise<SignInClaims> {
+    const address = await this.claimIpAttempt(ip, ceiling);
+    return { ip: address, account: address.allowed ? await this.claimAttempt(key) : undefined };
+  }
+
+  async settleSignIn(ip: string, keys: readonly string[]): Promise<void> {
+    await Promise.all([this.releaseIpAttempt(ip), this.#redis.del(...keys.map((k) => this.#prefix + k))]);
   }
 
   async close(): Promise<void> {

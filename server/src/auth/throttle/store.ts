@@ -12,6 +12,11 @@ export interface IpState {
 /** The answer to a claim: whether the guess may be checked, and the counter after the claim. */
 export type Claim<State> = State & { readonly allowed: boolean };
 
+export interface SignInClaims {
+  readonly ip: Claim<IpState>;
+  readonly account: Claim<LockState> | undefined;
+}
+
 /**
  * Sign-in counters shared by every node: PostgreSQL by default, Redis when `redis.url` is set.
  * Keys are opaque strings (`account:<username>`, `device:<id>`, `ip:<address>`).
@@ -34,5 +39,12 @@ export interface ThrottleStore {
   claimIpAttempt(ip: string, ceiling: number): Promise<Claim<IpState>>;
   /** Gives back an address's claimed failure when the guess was right or was not checked after all. */
   releaseIpAttempt(ip: string): Promise<void>;
+  /**
+   * Both claims of a sign-in in one step where the store allows: the address's, then, only if it
+   * was allowed, the key's (`account` is undefined when the address was refused).
+   */
+  claimSignIn(ip: string, ceiling: number, key: string): Promise<SignInClaims>;
+  /** After a complete sign-in: gives back the address's claim and forgives the keys' failures. */
+  settleSignIn(ip: string, keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

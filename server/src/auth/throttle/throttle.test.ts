@@ -195,6 +195,37 @@ for (const fixture of fixtures) {
       assert.equal(fresh.failures, 1);
     });
 
+    test("a sign-in's claims: the key is claimed only when the address is, exactly under a burst", async () => {
+      const store = fixture.store();
+      const ip = uniqueAddress();
+      const key = uniqueKey();
+      const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimSignIn(ip, 8, key)));
+      // The address lets 8 through; of those, the key lets its free failures through.
+      assert.equal(claims.filter((c) => c.ip.allowed).length, 8);
+      assert.equal(claims.filter((c) => !c.ip.allowed && c.account === undefined).length, 4);
+      assert.equal(claims.filter((c) => c.account?.allowed).length, FREE_FAILURES);
+      assert.equal((await store.lockState(key)).failures, FREE_FAILURES);
+      assert.equal((await store.ipState(ip)).failures, 8);
+      const refused = claims.find((c) => !c.ip.allowed);
+      assert.ok(refused && secondsUntil(refused.ip.windowEndsAt) > 890);
+      const locked = claims.find((c) => c.ip.allowed && c.account?.allowed === false);
+      assert.ok(locked?.account?.lockedUntil);
+    });
+
+    test('settling a sign-in gives back the address claim and forgives every key named', async () => {
+      const store = fixture.store();
+      const ip = uniqueAddress();
+      const [account, device, untouched] = [uniqueKey(), uniqueKey(), uniqueKey()];
+      for (const key of [account, device, untouched]) await fixture.setFailures(key, 3);
+      await store.claimIpAttempt(ip, 10);
+      await store.claimIpAttempt(ip, 10);
+      await store.settleSignIn(ip, [device, account]);
+      assert.equal((await store.ipState(ip)).failures, 1);
+      assert.equal((await store.lockState(account)).failures, 0);
+      assert.equal((await store.lockState(device)).failures, 0);
+      assert.equal((await store.lockState(untouched)).failures, 3);
+    });
+
     test('giving back a claim never takes an address below zero', async () => {
       const store = fixture.store();
       const ip = uniqueAddress();
