@@ -6,7 +6,6 @@ import { sessionCookieFor, type SessionCookie } from './auth/sessions/http.ts';
 import { SessionService } from './auth/sessions/service.ts';
 import { SignInService } from './auth/sign-in/service.ts';
 import { PostgresThrottleStore } from './auth/throttle/postgres-store.ts';
-import { RedisThrottleStore } from './auth/throttle/redis-store.ts';
 import type { ThrottleStore } from './auth/throttle/store.ts';
 import type { WardConfig } from './config/types.ts';
 import { auditKeyFrom, AuditLog, type AuditKey } from './audit/log.ts';
@@ -59,8 +58,9 @@ export async function createServices(
     derivedKey(tokenSecret, 'session'),
     previous && derivedKey(previous, 'session'),
   );
+  // The Redis client is loaded only for a node that uses it: about 7 MB a node without it keeps.
   const throttle: ThrottleStore = config.redisUrl
-    ? new RedisThrottleStore(config.redisUrl)
+    ? new (await import('./auth/throttle/redis-store.ts')).RedisThrottleStore(config.redisUrl)
     : new PostgresThrottleStore(db);
   const captcha = createCaptchaService({
     provider: config.captcha.provider,
