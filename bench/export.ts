@@ -16,7 +16,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { grantExport, seedPatients } from '../server/src/export/test-support.ts';
 import { createInstitution } from '../server/src/identity/store.ts';
-import { createTestDatabase, writeProperties } from '../server/test/harness.ts';
+import { createTestDatabase, wardProcessEnv, writeProperties } from '../server/test/harness.ts';
 import { createTestUser, ownerDb } from '../server/test/users.ts';
 import { benchDir, fmt, withBenchPostgres } from './support.ts';
 
@@ -136,15 +136,9 @@ await withBenchPostgres(async () => {
     'admin.password': 'correct horse battery staple for benchmarks',
     'log.level': 'warn',
   });
-  // The properties file alone configures the server: DATABASE_URL (which names the PostgreSQL server
-  // the benchmark creates its database in), REDIS_URL and WARD_* variables would override it.
-  const overriding = new Set(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL']);
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !overriding.has(name) && !name.startsWith('WARD_')),
-  );
   const server = spawn(process.execPath, [path.join(ROOT, 'bin/ward.js'), 'start', '--config', file], {
     cwd: ROOT,
-    env,
+    env: wardProcessEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const db = ownerDb(database.url);

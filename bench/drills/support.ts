@@ -6,6 +6,7 @@ import http from 'node:http';
 import { connect, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { wardProcessEnv } from '../../server/test/harness.ts';
 import { withBenchPostgres } from '../support.ts';
 
 const WARD_BIN = path.resolve(import.meta.dirname, '../../bin/ward.js');
@@ -150,6 +151,7 @@ export async function startWardProcess(options: WardProcessOptions): Promise<War
   );
   const child = spawn(process.execPath, [WARD_BIN, 'start', '--config', file], {
     cwd: dir.path,
+    env: wardProcessEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Ward logs every request: keep the start-up lines and the errors, not the whole stream.

@@ -74,6 +74,21 @@ export function tempDir(prefix = 'ward-test-'): { path: string; remove(): void }
   };
 }
 
+/**
+ * The environment for a Ward process a test or benchmark starts, in which its properties file alone
+ * configures it: DATABASE_URL (the PostgreSQL server tests create their databases in), REDIS_URL and
+ * WARD_* variables would otherwise override the file and point it at a shared database.
+ */
+export function wardProcessEnv(): NodeJS.ProcessEnv {
+  const overriding = new Set(['DATABASE_URL', 'TEST_DATABASE_URL', 'REDIS_URL']);
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      // NODE_TEST_*: the test runner's own context, which would make a child run as a test.
+      ([name]) => !overriding.has(name) && !name.startsWith('WARD_') && !name.startsWith('NODE_TEST'),
+    ),
+  );
+}
+
 export function writeProperties(
   dir: string,
   properties: Record<string, string>,

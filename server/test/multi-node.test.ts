@@ -7,7 +7,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import pg from 'pg';
-import { createTestDatabase, tempDir, writeProperties, type TestDatabase } from './harness.ts';
+import {
+  createTestDatabase,
+  tempDir,
+  wardProcessEnv,
+  writeProperties,
+  type TestDatabase,
+} from './harness.ts';
 
 const WARD_BIN = path.resolve(import.meta.dirname, '../../bin/ward.js');
 const ADMIN_PASSWORD = 'correct horse battery staple for tests';
@@ -20,14 +26,9 @@ interface Node {
 }
 
 function startNode(file: string, cwd: string): Promise<Node> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('WARD_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL',
-    ),
-  );
   const child = spawn(process.execPath, [WARD_BIN, 'start', '--config', file], {
     cwd,
-    env,
+    env: wardProcessEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
 import { createPatient, signedInMember, type Member } from '../patients/test-support.ts';
-import { startWard, tempDir, writeProperties, type RunningWard } from '../../test/harness.ts';
+import { startWard, tempDir, wardProcessEnv, writeProperties, type RunningWard } from '../../test/harness.ts';
 import { ownerDb } from '../../test/users.ts';
 import { auditKeyFrom } from './log.ts';
 import { verifyAuditTrail } from './verify.ts';
@@ -58,23 +58,12 @@ after(async () => {
   cliDir.remove();
 });
 
-/** The environment of the test run without anything that would configure Ward from outside. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('WARD_') || name.startsWith('NODE_TEST')) continue;
-    if (['DATABASE_URL', 'REDIS_URL', 'TEST_DATABASE_URL'].includes(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
-
 /** Runs `ward audit-verify --config FILE` as an operator would. */
 function auditVerify(): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wardBin, 'audit-verify', '--config', cliConfig], {
       cwd: cliDir.path,
-      env: cleanEnvironment(),
+      env: wardProcessEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KEYS } from '../config/keys.ts';
+import { wardProcessEnv } from '../../test/harness.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const wardBin = path.join(repoRoot, 'bin/ward.js');
@@ -26,22 +27,11 @@ interface Outcome {
   readonly stderr: string;
 }
 
-/** The environment of the test run without anything that would configure Ward from outside. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('WARD_') || name.startsWith('NODE_TEST')) continue;
-    if (['DATABASE_URL', 'REDIS_URL', 'TEST_DATABASE_URL'].includes(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
-
 function ward(args: readonly string[], cwd: string): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [wardBin, ...args], {
       cwd,
-      env: cleanEnvironment(),
+      env: wardProcessEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

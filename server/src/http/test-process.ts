@@ -2,7 +2,7 @@
 // a process shows: how it answers signals and with which exit status it ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, tempDir, writeProperties } from '../../test/harness.ts';
+import { createTestDatabase, tempDir, wardProcessEnv, writeProperties } from '../../test/harness.ts';
 
 const WARD_BIN = path.resolve(import.meta.dirname, '../../../bin/ward.js');
 
@@ -41,6 +41,7 @@ export async function spawnWardProcess(properties: Record<string, string> = {}):
   });
   const child = spawn(process.execPath, [WARD_BIN, 'start', '--config', file], {
     cwd: dir.path,
+    env: wardProcessEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -167,10 +167,13 @@ export class PostgresThrottleStore implements ThrottleStore {
              (SELECT consecutive_failures FROM account) AS consecutive_failures,
              (SELECT locked_until FROM account) AS locked_until,
              EXISTS (SELECT 1 FROM account) AS account_claimed`.execute(this.#db);
+    // The statement always returns one row; its address columns are null when the address was refused.
     const row = result.rows[0];
-    if (!row || row.window_count === null || row.ends === null)
+    const windowCount = row?.window_count ?? null;
+    const ends = row?.ends ?? null;
+    if (!row || windowCount === null || ends === null)
       return { ip: { allowed: false, ...(await this.ipState(ip)) }, account: undefined };
-    const address = { allowed: true, failures: row.window_count, windowEndsAt: row.ends };
+    const address = { allowed: true, failures: windowCount, windowEndsAt: ends };
     if (!row.account_claimed || row.consecutive_failures === null)
       return { ip: address, account: { allowed: false, ...(await this.lockState(key)) } };
     return {
