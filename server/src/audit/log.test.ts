@@ -75,8 +75,8 @@ describe('recording audit events outside a transaction', () => {
           outcome: 'success',
           targetType: 't',
           targetId: id,
-          // PostgreSQL text cannot hold a NUL character.
-          reason: id === 'c' ? 'bad \u0000 reason' : null,
+          // An institution id that is not a UUID: PostgreSQL refuses this row alone.
+          institutionId: id === 'c' ? 'not-a-uuid' : null,
         }),
       ),
     );
@@ -87,10 +87,32 @@ describe('recording audit events outside a transaction', () => {
     assert.deepEqual(await actionsStored('test.one_bad'), ['a', 'b', 'd']);
   });
 
+  test('text PostgreSQL would store otherwise (an emoji cut in half, a lone surrogate, a NUL) is stored as signed', async () => {
+    // A client chooses the username of a sign-in and the strings of a JSON body. Were the MAC over
+    // other text than what is stored, audit-verify would report Ward's own row as forged.
+    const log = new AuditLog(opened.db, key);
+    await log.record({
+      action: 'test.awkward',
+      outcome: 'failure',
+      actorUsername: `${'u'.repeat(511)}🩺 and more`,
+      userAgent: `${'a'.repeat(511)}🩺`,
+      reason: `lone \ud800 surrogate and a NUL \u0000 here`,
+      targetType: 't',
+      targetId: 'lone \udfff low',
+      details: { query: 'half \ud83e', 'key \u0000': ['\udc00'] },
+    });
+    const { rows } = await owner.query<{ user_agent: string; reason: string; details: unknown }>(
+      `SELECT user_agent, reason, details FROM ward.audit_events WHERE action = 'test.awkward'`,
+    );
+    assert.equal(rows[0]?.user_agent, `${'a'.repeat(511)}\uFFFD`);
+    assert.equal(rows[0]?.reason, 'lone \uFFFD surrogate and a NUL \uFFFD here');
+    assert.deepEqual(rows[0]?.details, { query: 'half \uFFFD', 'key \uFFFD': ['\uFFFD'] });
+  });
+
   test('rows written together carry valid MACs and seal into a chain that verifies', async () => {
     while ((await sealPending(opened.db, key)).sealed > 0);
     const report = await verifyAuditTrail(opened.db, [key]);
     assert.equal(report.problems, 0, JSON.stringify(report.firstProblem));
-    assert.equal(report.sealed, 203);
+    assert.equal(report.sealed, 204);
   });
 });

@@ -116,6 +116,29 @@ export function requestContext(
 export type AuditRow = Insertable<AuditEventsTable>;
 
 /**
+ * Text as PostgreSQL stores it, so that the MAC covers what is stored: a NUL (which text and jsonb
+ * refuse) and a lone surrogate (stored as U+FFFD, or refused in jsonb) become U+FFFD. Clients can
+ * send both in JSON, and cutting text to length can split an emoji; either would otherwise make
+ * `audit-verify` report a row Ward wrote as not written by Ward.
+ */
+function storable(text: string, maxLength?: number): string {
+  const cut = maxLength === undefined ? text : text.slice(0, maxLength);
+  return cut.toWellFormed().replaceAll('\u0000', '\uFFFD');
+}
+
+function storableOrNull(text: string | null | undefined, maxLength?: number): string | null {
+  return text === null || text === undefined ? null : storable(text, maxLength);
+}
+
+function storableJson(value: unknown): unknown {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storableJson(v)]));
+  return value;
+}
+
+/**
  * Writes audit events. Each row gets an HMAC under a key derived from `token.secret`, which the
  * database never holds: a row someone inserts by hand has no valid MAC, and `audit-verify` says so.
  * Rows are inserted freely (no lock) and sealed into the hash chain afterwards by the sealer.
@@ -149,16 +172,16 @@ export class AuditLog {
       event_id: uuidv7(),
       institution_id: event.institutionId ?? null,
       actor_id: event.actorId ?? null,
-      actor_username: event.actorUsername ?? null,
-      action: event.action,
-      target_type: event.targetType ?? null,
-      target_id: event.targetId ?? null,
+      actor_username: storableOrNull(event.actorUsername),
+      action: storable(event.action),
+      target_type: storableOrNull(event.targetType),
+      target_id: storableOrNull(event.targetId),
       patient_id: event.patientId ?? null,
       outcome: event.outcome,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent?.slice(0, 512) ?? null,
-      reason: event.reason?.slice(0, 1000) ?? null,
-      details: JSON.parse(canonicalJson(event.details ?? {})) as Record<string, unknown>,
+      ip: storableOrNull(event.ip),
+      user_agent: storableOrNull(event.userAgent, 512),
+      reason: storableOrNull(event.reason, 1000),
+      details: storableJson(JSON.parse(canonicalJson(event.details ?? {}))) as Record<string, unknown>,
     };
     return {
       ...fields,
