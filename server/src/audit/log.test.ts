@@ -104,9 +104,11 @@ describe('recording audit events outside a transaction', () => {
     const { rows } = await owner.query<{ user_agent: string; reason: string; details: unknown }>(
       `SELECT user_agent, reason, details FROM ward.audit_events WHERE action = 'test.awkward'`,
     );
-    assert.equal(rows[0]?.user_agent, `${'a'.repeat(511)}\uFFFD`);
-    assert.equal(rows[0]?.reason, 'lone \uFFFD surrogate and a NUL \uFFFD here');
-    assert.deepEqual(rows[0]?.details, { query: 'half \uFFFD', 'key \uFFFD': ['\uFFFD'] });
+    const [row] = rows;
+    assert.ok(row);
+    assert.equal(row.user_agent, `${'a'.repeat(511)}\uFFFD`);
+    assert.equal(row.reason, 'lone \uFFFD surrogate and a NUL \uFFFD here');
+    assert.deepEqual(row.details, { query: 'half \uFFFD', 'key \uFFFD': ['\uFFFD'] });
   });
 
   test('rows written together carry valid MACs and seal into a chain that verifies', async () => {

@@ -181,7 +181,7 @@ export class AuditLog {
       ip: storableOrNull(event.ip),
       user_agent: storableOrNull(event.userAgent, 512),
       reason: storableOrNull(event.reason, 1000),
-      details: storableJson(JSON.parse(canonicalJson(event.details ?? {}))) as Record<string, unknown>,
+      details: storableJson(JSON.parse(canonicalJson(event.details ?? {}))),
     };
     return {
       ...fields,
