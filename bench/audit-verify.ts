@@ -112,7 +112,7 @@ await withBenchPostgres(async () => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
     started = performance.now();
-    const report = await verifyAuditTrail(opened.db, [key]);
+    const report = await verifyAuditTrail(opened.pool, [key]);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);

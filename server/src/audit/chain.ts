@@ -60,7 +60,9 @@ export const CHAIN_EVENT_COLUMNS = [
   'e.mac',
 ] as const;
 
-export const OCCURRED_US = sql<string>`(extract(epoch from e.occurred_at) * 1000000)::bigint::text`;
+/** An audit row's (alias `e`) time in microseconds since 1970, as the chain covers it. */
+export const OCCURRED_US_SQL = '(extract(epoch from e.occurred_at) * 1000000)::bigint::text';
+export const OCCURRED_US = sql.raw<string>(OCCURRED_US_SQL);
 
 /** Selects audit rows with the columns the chain covers. */
 export function chainEventColumns(

@@ -113,7 +113,7 @@ describe('recording audit events outside a transaction', () => {
 
   test('rows written together carry valid MACs and seal into a chain that verifies', async () => {
     while ((await sealPending(opened.db, key)).sealed > 0);
-    const report = await verifyAuditTrail(opened.db, [key]);
+    const report = await verifyAuditTrail(opened.pool, [key]);
     assert.equal(report.problems, 0, JSON.stringify(report.firstProblem));
     assert.equal(report.sealed, 204);
   });

@@ -137,7 +137,7 @@ after(async () => {
 
 describe('audit-verify over a trail longer than its page', () => {
   test('awkward text and details verify, and the head is the last seal', async () => {
-    const report = await verifyAuditTrail(opened.db, [key]);
+    const report = await verifyAuditTrail(opened.pool, [key]);
     assert.equal(report.firstProblem, undefined, report.firstProblem?.message);
     assert.equal(report.sealed, ROWS);
     assert.equal(report.unsealed, 0);
@@ -152,7 +152,7 @@ describe('audit-verify over a trail longer than its page', () => {
     const late = await rowAtSeal(2_100);
     await owner.query(`UPDATE ward.audit_events SET user_agent = user_agent || ' ' WHERE id = $1`, [late]);
     await owner.query(`UPDATE ward.audit_events SET reason = 'quote "' WHERE id = $1`, [early]);
-    const report = await verifyAuditTrail(opened.db, [key]);
+    const report = await verifyAuditTrail(opened.pool, [key]);
     assert.equal(report.problems, 2);
     assert.deepEqual(report.firstProblem, {
       kind: 'changed',
@@ -164,7 +164,7 @@ describe('audit-verify over a trail longer than its page', () => {
       late,
     ]);
     await owner.query(`UPDATE ward.audit_events SET reason = $2 WHERE id = $1`, [early, awkward[2]]);
-    assert.equal((await verifyAuditTrail(opened.db, [key])).firstProblem, undefined);
+    assert.equal((await verifyAuditTrail(opened.pool, [key])).firstProblem, undefined);
   });
 
   test('a seal whose hash was overwritten is reported as changed, and the walk goes on', async () => {
@@ -176,7 +176,7 @@ describe('audit-verify over a trail longer than its page', () => {
     assert.ok(original);
     await owner.query(`UPDATE ward.audit_seals SET hash = '\\x00' WHERE chain_seq = 2000`);
     try {
-      const report = await verifyAuditTrail(opened.db, [key]);
+      const report = await verifyAuditTrail(opened.pool, [key]);
       assert.equal(report.sealed, ROWS);
       // This link does not match its seal, and the next one starts from the overwritten hash.
       assert.equal(report.problems, 2);
@@ -187,7 +187,7 @@ describe('audit-verify over a trail longer than its page', () => {
     } finally {
       await owner.query('UPDATE ward.audit_seals SET hash = $1 WHERE chain_seq = 2000', [original]);
     }
-    assert.equal((await verifyAuditTrail(opened.db, [key])).firstProblem, undefined);
+    assert.equal((await verifyAuditTrail(opened.pool, [key])).firstProblem, undefined);
   });
 
   test('a forged row not yet sealed is reported, after the chain; a deleted row before it', async () => {
@@ -198,7 +198,7 @@ describe('audit-verify over a trail longer than its page', () => {
     );
     const forged = rows[0]?.id;
     assert.ok(forged);
-    let report = await verifyAuditTrail(opened.db, [key]);
+    let report = await verifyAuditTrail(opened.pool, [key]);
     assert.equal(report.unsealed, 1);
     assert.deepEqual(report.firstProblem, {
       kind: 'inserted_out_of_band',
@@ -212,7 +212,7 @@ describe('audit-verify over a trail longer than its page', () => {
     );
     await owner.query('DELETE FROM ward.audit_events WHERE id = $1', [deleted]);
     try {
-      report = await verifyAuditTrail(opened.db, [key]);
+      report = await verifyAuditTrail(opened.pool, [key]);
     } finally {
       await owner.query('INSERT INTO ward.audit_events OVERRIDING SYSTEM VALUE SELECT * FROM deleted_event');
       await owner.query('DROP TABLE deleted_event');
@@ -220,6 +220,75 @@ describe('audit-verify over a trail longer than its page', () => {
     }
     assert.equal(report.problems, 2);
     assert.equal(report.firstProblem?.message, `audit row ${deleted} (seal 1500) was deleted`);
-    assert.equal((await verifyAuditTrail(opened.db, [key])).firstProblem, undefined);
+    assert.equal((await verifyAuditTrail(opened.pool, [key])).firstProblem, undefined);
+  });
+});
+
+describe('audit-verify in parallel ranges', () => {
+  // Ranges of 500 seals on two worker threads, against one walk of the whole chain in this thread.
+  const parallel = { workers: 2, rangeSize: 500 };
+  const oneWalk = { workers: 0, rangeSize: 1_000_000 };
+
+  test('an intact trail gives the same report either way', async () => {
+    const [inWorkers, inOneWalk] = [
+      await verifyAuditTrail(opened.pool, [key], parallel),
+      await verifyAuditTrail(opened.pool, [key], oneWalk),
+    ];
+    assert.equal(inWorkers.firstProblem, undefined, inWorkers.firstProblem?.message);
+    assert.equal(inWorkers.sealed, ROWS);
+    assert.deepEqual(inWorkers, inOneWalk);
+  });
+
+  test('tampering in a later range, and seals deleted across a range boundary: the first in the chain is named', async () => {
+    // Seals 999 to 1002 (their rows and seals) go, across the boundary at 1001; row 1700 is changed.
+    const changed = await rowAtSeal(1_700);
+    await owner.query(
+      `CREATE TEMP TABLE gone_seals AS SELECT * FROM ward.audit_seals WHERE chain_seq BETWEEN 999 AND 1002`,
+    );
+    await owner.query(
+      `CREATE TEMP TABLE gone_events AS SELECT * FROM ward.audit_events WHERE id IN (SELECT event_id FROM gone_seals)`,
+    );
+    await owner.query('DELETE FROM ward.audit_seals WHERE chain_seq BETWEEN 999 AND 1002');
+    await owner.query('DELETE FROM ward.audit_events WHERE id IN (SELECT event_id FROM gone_seals)');
+    await owner.query(`UPDATE ward.audit_events SET action = 'patient.read' WHERE id = $1`, [changed]);
+    let inWorkers;
+    let inOneWalk;
+    try {
+      inWorkers = await verifyAuditTrail(opened.pool, [key], parallel);
+      inOneWalk = await verifyAuditTrail(opened.pool, [key], oneWalk);
+    } finally {
+      await owner.query('INSERT INTO ward.audit_events OVERRIDING SYSTEM VALUE SELECT * FROM gone_events');
+      await owner.query('INSERT INTO ward.audit_seals SELECT * FROM gone_seals');
+      await owner.query(`UPDATE ward.audit_events SET action = 'patient.search' WHERE id = $1`, [changed]);
+      await owner.query('DROP TABLE gone_seals, gone_events');
+    }
+    assert.deepEqual(inWorkers, inOneWalk);
+    assert.equal(inWorkers.sealed, ROWS - 4);
+    // The gap, then the link after it (it continues from seal 998, not 1002), then the changed row.
+    assert.equal(inWorkers.problems, 3);
+    assert.deepEqual(inWorkers.firstProblem, {
+      kind: 'deleted',
+      eventId: '?',
+      chainSeq: '999',
+      message: 'seals 999 to 1002 are missing: their audit rows and seals were deleted',
+    });
+    assert.equal((await verifyAuditTrail(opened.pool, [key], parallel)).firstProblem, undefined);
+  });
+
+  test('a row changed in the last range is found by the workers', async () => {
+    const changed = await rowAtSeal(ROWS);
+    await owner.query(`UPDATE ward.audit_events SET ip = '10.0.0.18' WHERE id = $1`, [changed]);
+    try {
+      const report = await verifyAuditTrail(opened.pool, [key], parallel);
+      assert.equal(report.problems, 1);
+      assert.deepEqual(report.firstProblem, {
+        kind: 'changed',
+        eventId: changed,
+        chainSeq: String(ROWS),
+        message: `audit row ${changed} (seal ${ROWS}) was changed after it was sealed`,
+      });
+    } finally {
+      await owner.query(`UPDATE ward.audit_events SET ip = '10.0.0.17' WHERE id = $1`, [changed]);
+    }
   });
 });

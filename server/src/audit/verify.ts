@@ -1,13 +1,16 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { Schema } from '../db/schema.ts';
-import { chainLinkText, GENESIS_HASH, OCCURRED_US } from './chain.ts';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
+import { GENESIS_HASH } from './chain.ts';
+import type { AuditKey } from './log.ts';
 import {
-  canonicalDetailsFromText,
-  macContentWithDetails,
-  type AuditKey,
-  type StoredEventFields,
-} from './log.ts';
+  checkSealRange,
+  checkUnsealedRows,
+  verificationKeys,
+  type RowsReport,
+  type SealRange,
+} from './verify-range.ts';
+import type { VerifyWorkerData, VerifyWorkerMessage, VerifyWorkerTask } from './verify-worker.ts';
 
 export type AuditProblemKind = 'changed' | 'deleted' | 'inserted_out_of_band' | 'unverifiable_key';
 
@@ -30,211 +33,156 @@ export interface VerificationReport {
   readonly problems: number;
 }
 
-interface VerificationKey {
-  readonly id: string;
-  /** Made once from the key, not for every row. */
-  readonly key: KeyObject;
+export interface VerifyOptions {
+  /** Worker threads that check the chain, each through its own connection. 0: this thread alone. */
+  readonly workers?: number;
+  /** Seals per range handed to a worker. */
+  readonly rangeSize?: number;
 }
 
-/**
- * An audit row as the verifier reads it: every column as the text PostgreSQL sends (no parsing
- * into numbers, objects or Buffers only to turn them back into text), `details` as jsonb text.
- */
-interface EventText extends Omit<StoredEventFields, 'details'> {
-  readonly id: string;
-  readonly details: string;
-  readonly mac: string;
-  readonly occurred_us: string;
-}
+// Ranges are handed out as workers finish their last, so a worker slowed by other work on the
+// machine takes fewer; each range costs one extra index lookup (the seal before it).
+const RANGE_SIZE = 50_000n;
 
-/** A seal and the row it names. The row's columns are null when that row is gone. */
-type SealText = {
-  readonly chain_seq: string;
-  /** The seal's hash, in hex. */
-  readonly hash: string;
-} & (EventText | { readonly id: string; readonly mac: null });
-
-/** Compares two strings in time that does not depend on where they differ. */
-function sameText(a: string, b: string): boolean {
-  let difference = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
-}
-
-function macValid(
-  keys: readonly VerificationKey[],
-  event: EventText,
-  content: string,
-): boolean | 'unknown_key' {
-  const dot = event.mac.indexOf('.');
-  const key = dot === -1 ? undefined : keys.find((k) => k.id === event.mac.slice(0, dot));
-  if (!key) return dot === -1 ? false : 'unknown_key';
-  const given = event.mac.slice(dot + 1);
-  const expected = createHmac('sha256', key.key).update(content).digest('base64url');
-  if (sameText(given, expected)) return true;
-  // The same bytes written otherwise in base64 verify too, as they always have.
-  const givenBytes = Buffer.from(given, 'base64url');
-  const expectedBytes = Buffer.from(expected, 'base64url');
-  return givenBytes.length === expectedBytes.length && timingSafeEqual(givenBytes, expectedBytes);
-}
-
-// Rows are read through a cursor in pages of this many, the next page while this one is checked.
-// Small pages keep few rows alive at once, which keeps the garbage collector's work small.
-const PAGE = 1_000;
-
-/**
- * Reads `query` through a cursor of the transaction, a page ahead of `check`, so the database and
- * the hashing work at the same time; memory stays at two pages whatever the trail's length.
- */
-async function walk<Row>(
-  trx: Transaction<Schema>,
-  cursor: string,
-  query: RawBuilder<Row>,
-  check: (row: Row) => void,
-): Promise<void> {
-  await sql`DECLARE ${sql.id(cursor)} NO SCROLL CURSOR FOR ${query}`.execute(trx);
-  const fetchPage = (): Promise<Row[]> => {
-    const page = sql<Row>`FETCH ${sql.lit(PAGE)} FROM ${sql.id(cursor)}`.execute(trx).then((r) => r.rows);
-    page.catch(() => undefined);
-    return page;
-  };
-  let next = fetchPage();
-  for (;;) {
-    const rows = await next;
-    if (rows.length === 0) break;
-    next = rows.length === PAGE ? fetchPage() : Promise.resolve([]);
-    for (const row of rows) check(row);
+/** [first, last] cut into consecutive ranges of `size` seals. */
+function sealRanges(first: bigint, last: bigint, size: bigint): SealRange[] {
+  const ranges: SealRange[] = [];
+  for (let from = first; from <= last; from += size) {
+    const to = from + size > last ? last + 1n : from + size;
+    ranges.push({ from: from.toString(), to: to.toString() });
   }
-  await sql`CLOSE ${sql.id(cursor)}`.execute(trx);
+  return ranges;
 }
 
-/** The columns of an audit row (alias `e`) as EventText, but its id. */
-const EVENT_TEXT = sql`e.event_id, e.institution_id, e.actor_id, e.actor_username,
-  e.action, e.target_type, e.target_id, e.patient_id, e.outcome, e.ip, e.user_agent, e.reason,
-  e.details::text AS details, e.mac, ${OCCURRED_US} AS occurred_us`;
+// Ward's TypeScript runs through tsx, whose loader a worker thread does not inherit (neither
+// `--import tsx` nor tsx's register()): the worker starts from one line of JavaScript that loads
+// its TypeScript entry through tsx.
+const WORKER_ENTRY = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `import { tsImport } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+await tsImport(${JSON.stringify(new URL('./verify-worker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)});`,
+  )}`,
+);
+
+/** The pool's connection settings, for workers' own connections; undefined when they cannot be handed over. */
+function connectionForWorkers(pool: pg.Pool): pg.ClientConfig | undefined {
+  const { connectionString, host, port, user, password, database, ssl } = pool.options;
+  if (password !== undefined && typeof password !== 'string') return undefined;
+  return { connectionString, host, port, user, password, database, ssl };
+}
 
 /**
- * Walks the whole chain in order and checks every link and every row's MAC; then checks rows not
- * yet sealed. Reports the first row that was changed, deleted or inserted out of band. Both read
- * one snapshot, so a row sealed while the chain is walked is checked once, as not yet sealed.
+ * Checks `ranges` on `count` worker threads, each in the exported snapshot `data.snapshot`; the
+ * reports come back in the order of the ranges.
+ */
+async function checkRangesInWorkers(
+  data: VerifyWorkerData,
+  ranges: readonly SealRange[],
+  count: number,
+): Promise<RowsReport[]> {
+  const reports: RowsReport[] = [];
+  let next = 0;
+  const workers: Worker[] = [];
+  const run = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(WORKER_ENTRY, { workerData: data });
+      workers.push(worker);
+      let current = -1;
+      let done = false;
+      const hand = (): void => {
+        const range = ranges[next];
+        const task: VerifyWorkerTask = range ?? null;
+        if (range) current = next++;
+        else done = true;
+        worker.postMessage(task);
+      };
+      worker.on('message', (message: VerifyWorkerMessage) => {
+        if ('error' in message) {
+          reject(new Error(`audit-verify worker: ${message.error}`));
+          return;
+        }
+        if ('report' in message) reports[current] = message.report;
+        hand();
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (done && code === 0) resolve();
+        else reject(new Error(`audit-verify worker stopped early (exit code ${code})`));
+      });
+    });
+  try {
+    await Promise.all(Array.from({ length: count }, run));
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return reports;
+}
+
+/**
+ * Walks the whole chain and checks every link and every row's MAC; then checks rows not yet
+ * sealed. Reports the first row that was changed, deleted or inserted out of band, in chain order,
+ * then id order for unsealed rows. Everything is read in one REPEATABLE READ snapshot, so a row
+ * sealed while the chain is walked is checked once, as not yet sealed.
+ *
+ * The links are independent of each other once read (each continues from the hash stored in the
+ * seal before it), so ranges of the chain are checked in parallel, by worker threads that import
+ * this transaction's snapshot; the reports are put back in chain order.
  */
 export async function verifyAuditTrail(
-  db: Kysely<Schema>,
+  pool: pg.Pool,
   auditKeys: readonly AuditKey[],
+  options: VerifyOptions = {},
 ): Promise<VerificationReport> {
-  const keys = auditKeys.map((k) => ({ id: k.id, key: createSecretKey(Buffer.from(k.key, 'utf8')) }));
-  let previous = GENESIS_HASH.toString('hex');
-  let expectedSeq = 1n;
-  let sealed = 0;
-  let unsealed = 0;
-  let problems = 0;
-  let firstProblem: AuditProblem | undefined;
-  const report = (problem: AuditProblem): void => {
-    problems++;
-    firstProblem ??= problem;
-  };
-
-  const checkSeal = (seal: SealText): void => {
-    const seq = BigInt(seal.chain_seq);
-    if (seq !== expectedSeq) {
-      report({
-        kind: 'deleted',
-        eventId: '?',
-        chainSeq: expectedSeq.toString(),
-        message: `seals ${expectedSeq} to ${seq - 1n} are missing: their audit rows and seals were deleted`,
-      });
+  const keys = verificationKeys(auditKeys);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Compiling these plans to machine code takes longer than it saves (~80 ms each on 1M rows).
+    await client.query('SET LOCAL jit = off');
+    const { rows: heads } = await client.query<{ first: string; last: string; hash: string }>(
+      `SELECT (SELECT min(chain_seq) FROM ward.audit_seals)::text AS first, chain_seq::text AS last,
+          encode(hash, 'hex') AS hash
+        FROM ward.audit_seals ORDER BY chain_seq DESC LIMIT 1`,
+    );
+    const head = heads[0];
+    const ranges = head
+      ? sealRanges(BigInt(head.first), BigInt(head.last), BigInt(options.rangeSize ?? RANGE_SIZE))
+      : [];
+    const connection = connectionForWorkers(pool);
+    // Starting a worker (loading its modules) takes longer than a range takes: one range, no worker.
+    const workers =
+      connection && ranges.length > 1
+        ? Math.min(options.workers ?? availableParallelism(), ranges.length)
+        : 0;
+    let chain: RowsReport[];
+    let unsealed: RowsReport;
+    if (connection && workers > 0) {
+      const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      const snapshot = rows[0]?.id ?? '';
+      // The rows not yet sealed are checked here meanwhile, in the same snapshot.
+      [chain, unsealed] = await Promise.all([
+        checkRangesInWorkers({ connection, snapshot, keys: auditKeys }, ranges, workers),
+        checkUnsealedRows(client, keys),
+      ]);
+    } else {
+      chain = [];
+      for (const range of ranges) chain.push(await checkSealRange(client, keys, range));
+      unsealed = await checkUnsealedRows(client, keys);
     }
-    expectedSeq = seq + 1n;
-    sealed++;
-    // Continue from the stored hash, so one bad row is reported once, not for the rest of the chain.
-    const link = previous;
-    previous = seal.hash;
-    if (seal.mac === null) {
-      report({
-        kind: 'deleted',
-        eventId: seal.id,
-        chainSeq: seal.chain_seq,
-        message: `audit row ${seal.id} (seal ${seal.chain_seq}) was deleted`,
-      });
-      return;
-    }
-    const content = macContentWithDetails(seal, canonicalDetailsFromText(seal.details));
-    const linked = chainLinkText(seal.chain_seq, seal.id, seal.occurred_us, content, seal.mac);
-    const previousHash = Buffer.from(link, 'hex');
-    const linkOf = (key: VerificationKey): string =>
-      createHmac('sha256', key.key).update(previousHash).update(linked).digest('hex');
-    if (!keys.some((key) => sameText(linkOf(key), seal.hash))) {
-      report({
-        kind: 'changed',
-        eventId: seal.id,
-        chainSeq: seal.chain_seq,
-        message: `audit row ${seal.id} (seal ${seal.chain_seq}) was changed after it was sealed`,
-      });
-      return;
-    }
-    const mac = macValid(keys, seal, content);
-    if (mac === false) {
-      report({
-        kind: 'inserted_out_of_band',
-        eventId: seal.id,
-        chainSeq: seal.chain_seq,
-        message: `audit row ${seal.id} was not written by Ward (its MAC does not verify)`,
-      });
-    } else if (mac === 'unknown_key') {
-      report({
-        kind: 'unverifiable_key',
-        eventId: seal.id,
-        chainSeq: seal.chain_seq,
-        message: `audit row ${seal.id} carries a MAC under a key this configuration does not hold (set token.secret.previous)`,
-      });
-    }
-  };
-
-  const checkUnsealed = (event: EventText): void => {
-    unsealed++;
-    const content = macContentWithDetails(event, canonicalDetailsFromText(event.details));
-    if (macValid(keys, event, content) === false) {
-      report({
-        kind: 'inserted_out_of_band',
-        eventId: event.id,
-        chainSeq: null,
-        message: `audit row ${event.id} (not yet sealed) was not written by Ward (its MAC does not verify)`,
-      });
-    }
-  };
-
-  await db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      // Compiling these plans to machine code takes longer than it saves (~80 ms each on 1M rows).
-      await sql`SET LOCAL jit = off`.execute(trx);
-      // The seal's event_id is the row's id: it names the row even when the row is gone (mac null).
-      await walk(
-        trx,
-        'audit_chain',
-        sql<SealText>`SELECT s.chain_seq::text AS chain_seq, encode(s.hash, 'hex') AS hash,
-            s.event_id::text AS id, ${EVENT_TEXT}
-          FROM ward.audit_seals s LEFT JOIN ward.audit_events e ON e.id = s.event_id
-          ORDER BY s.chain_seq`,
-        checkSeal,
-      );
-      await walk(
-        trx,
-        'audit_unsealed',
-        sql<EventText>`SELECT e.id::text AS id, ${EVENT_TEXT} FROM ward.audit_events e
-          WHERE NOT EXISTS (SELECT FROM ward.audit_seals s WHERE s.event_id = e.id)
-          ORDER BY e.id`,
-        checkUnsealed,
-      );
-    });
-  return {
-    sealed,
-    unsealed,
-    headHash: previous,
-    headSeq: (expectedSeq - 1n).toString(),
-    firstProblem,
-    problems,
-  };
+    await client.query('COMMIT');
+    const parts = [...chain, unsealed];
+    return {
+      sealed: chain.reduce((sum, r) => sum + r.rows, 0),
+      unsealed: unsealed.rows,
+      headHash: head?.hash ?? GENESIS_HASH.toString('hex'),
+      headSeq: head?.last ?? '0',
+      firstProblem: parts.find((r) => r.firstProblem)?.firstProblem,
+      problems: parts.reduce((sum, r) => sum + r.problems, 0),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -191,8 +191,8 @@ export async function rotateTwoFactorKeyCommand(config: WardConfig, print: Print
 
 /** `ward audit-verify`: checks the whole audit chain; exit 1 at the first changed, deleted or forged row. */
 export async function auditVerifyCommand(config: WardConfig, print: Print): Promise<number> {
-  return withDatabase(config, async ({ db }) => {
-    const report = await verifyAuditTrail(db, auditKeys(config));
+  return withDatabase(config, async ({ pool }) => {
+    const report = await verifyAuditTrail(pool, auditKeys(config));
     for (const line of describeVerification(report)) print(line);
     return report.firstProblem ? 1 : 0;
   });

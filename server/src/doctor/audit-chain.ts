@@ -7,8 +7,8 @@ export const auditChainCheck: Check = {
   id: 'audit-chain',
   title: 'Audit trail intact (append-only, hash-chained)',
   run: async ({ config, database }) => {
-    const { db } = await database();
-    const report = await verifyAuditTrail(db, auditKeys(config));
+    const { pool } = await database();
+    const report = await verifyAuditTrail(pool, auditKeys(config));
     if (report.firstProblem) {
       return fail(
         `${report.problems} problem(s) in the audit trail; the first: ${report.firstProblem.message}`,
