@@ -9,18 +9,16 @@ export interface MembershipHours {
   readonly hours: AccessHours;
 }
 
-/** Access hours of a membership read at sign-in, with the institution's time zone. */
-export function hoursOfSignInMembership(membership: Membership): MembershipHours {
-  return {
-    institutionId: membership.institutionId,
-    institutionName: membership.institutionName,
-    timeZone: membership.timeZone,
-    hours: membership.accessHours as AccessHours,
-  };
-}
-
-/** The same, from a membership the session check read with the session. */
-export function hoursOfMembership(membership: SessionMembership): MembershipHours {
+/**
+ * Access hours of a membership with its institution's time zone: one the session check read with
+ * the session, or one sign-in read with the user.
+ */
+export function hoursOfMembership(
+  membership: Pick<
+    SessionMembership | Membership,
+    'institutionId' | 'institutionName' | 'timeZone' | 'accessHours'
+  >,
+): MembershipHours {
   return {
     institutionId: membership.institutionId,
     institutionName: membership.institutionName,

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { hoursOfSignInMembership, judgeHours } from '../../access/hours-gate.ts';
+import { hoursOfMembership, judgeHours } from '../../access/hours-gate.ts';
 import type { AuditEvent, AuditLog } from '../../audit/log.ts';
 import type { Schema, SessionState, SignInAttemptsTable } from '../../db/schema.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -193,7 +193,7 @@ export class SignInService {
     // Access hours are checked after the password (the seeds: a stolen password is useless at
     // unusual times), and said plainly: the person typing knows the password.
     const { memberships } = profile;
-    if (!judgeHours(memberships.map(hoursOfSignInMembership), new Date()).allowed) {
+    if (!judgeHours(memberships.map(hoursOfMembership), new Date()).allowed) {
       // A right password gives back the address's claim; the account's stays counted.
       await throttle.releaseIpAttempt(request.ip);
       await this.#record(username, user.id, request, 'outside_hours');
