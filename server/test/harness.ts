@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/database.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { WardConfig } from '../src/config/types.ts';
 import {
@@ -105,6 +106,49 @@ export function writeProperties(
 }
 
 /** Loads a configuration the way `ward --config FILE` does, from a properties file written here. */
+/**
+ * A test database opened as Ward opens it (migrated, runtime role), without a server, with an owner
+ * connection for what Ward itself may not do; `close` removes it all.
+ */
+export interface OpenedTestDatabase {
+  readonly database: TestDatabase;
+  readonly opened: Database;
+  readonly owner: pg.Client;
+  close(): Promise<void>;
+}
+
+export async function openTestDatabase(prefix: string): Promise<OpenedTestDatabase> {
+  const database = await createTestDatabase();
+  const dir = tempDir(prefix);
+  const silent = {
+    info: () => undefined,
+    debug: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const opened = await openDatabase(
+    configFrom(dir.path, {
+      'database.url': database.url,
+      'database.runtime.role': database.runtimeRole,
+      'data.dir': `${dir.path}/data`,
+    }),
+    silent,
+  );
+  const owner = new pg.Client({ connectionString: database.url });
+  await owner.connect();
+  return {
+    database,
+    opened,
+    owner,
+    close: async () => {
+      await owner.end();
+      await opened.close();
+      await database.drop();
+      dir.remove();
+    },
+  };
+}
+
 export function configFrom(dir: string, properties: Record<string, string>): WardConfig {
   return loadConfig({ file: writeProperties(dir, properties), env: {}, cwd: dir });
 }

@@ -56,7 +56,7 @@ export function clinicalAccessFacts(subject: ClinicalAccessSubject): {
 }
 
 /** The subject of a request's own question about one patient. */
-export function subjectOf(access: InstitutionAccess, patientId: string): ClinicalAccessSubject {
+function subjectOf(access: InstitutionAccess, patientId: string): ClinicalAccessSubject {
   return {
     institutionId: access.institutionId,
     userId: access.userId,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { openDatabase, type Database } from '../db/database.ts';
-import { configFrom, createTestDatabase, tempDir, type TestDatabase } from '../../test/harness.ts';
+import type pg from 'pg';
+import type { Database } from '../db/database.ts';
+import { openTestDatabase, type OpenedTestDatabase } from '../../test/harness.ts';
 import { sealPending } from './chain.ts';
 import { AuditLog, auditKeyFrom } from './log.ts';
 import { verifyAuditTrail } from './verify.ts';
@@ -11,39 +11,19 @@ import { verifyAuditTrail } from './verify.ts';
 // must still learn the fate of its own row only: committed when its promise resolves, and one row
 // the database refuses must not take the others down with it.
 
-const quiet = {
-  info: () => undefined,
-  debug: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const key = auditKeyFrom('a token secret used only by the audit log tests, long enough to count');
 
-let database: TestDatabase;
-let dir: { path: string; remove(): void };
+let testDatabase: OpenedTestDatabase;
 let opened: Database;
 let owner: pg.Client;
 
 before(async () => {
-  database = await createTestDatabase();
-  dir = tempDir('ward-audit-log-');
-  opened = await openDatabase(
-    configFrom(dir.path, {
-      'database.url': database.url,
-      'database.runtime.role': database.runtimeRole,
-      'data.dir': `${dir.path}/data`,
-    }),
-    quiet,
-  );
-  owner = new pg.Client({ connectionString: database.url });
-  await owner.connect();
+  testDatabase = await openTestDatabase('ward-audit-log-');
+  ({ opened, owner } = testDatabase);
 });
 
 after(async () => {
-  await owner.end();
-  await opened.close();
-  await database.drop();
-  dir.remove();
+  await testDatabase.close();
 });
 
 async function actionsStored(prefix: string): Promise<string[]> {

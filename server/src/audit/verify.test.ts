@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { openDatabase, type Database } from '../db/database.ts';
-import { configFrom, createTestDatabase, tempDir, type TestDatabase } from '../../test/harness.ts';
+import type { Database } from '../db/database.ts';
+import { openTestDatabase, type OpenedTestDatabase } from '../../test/harness.ts';
 import { sealPending } from './chain.ts';
 import { AuditLog, auditKeyFrom, canonicalJson, macContent, macOf } from './log.ts';
 import { verifyAuditTrail } from './verify.ts';
@@ -13,18 +13,11 @@ import { verifyAuditTrail } from './verify.ts';
 // MACs and links cover itself. These tests hold it to the bytes AuditLog and the sealer made, for
 // awkward text and details, over more rows than a page; and to naming the first tampered row.
 
-const quiet = {
-  info: () => undefined,
-  debug: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const key = auditKeyFrom('a token secret used only by the audit-verify tests, long enough');
 // More than two of the verifier's pages.
 const ROWS = 2_600;
 
-let database: TestDatabase;
-let dir: { path: string; remove(): void };
+let testDatabase: OpenedTestDatabase;
 let opened: Database;
 let owner: pg.Client;
 
@@ -50,18 +43,8 @@ async function rowAtSeal(chainSeq: number): Promise<string> {
 }
 
 before(async () => {
-  database = await createTestDatabase();
-  dir = tempDir('ward-audit-verify-');
-  opened = await openDatabase(
-    configFrom(dir.path, {
-      'database.url': database.url,
-      'database.runtime.role': database.runtimeRole,
-      'data.dir': `${dir.path}/data`,
-    }),
-    quiet,
-  );
-  owner = new pg.Client({ connectionString: database.url });
-  await owner.connect();
+  testDatabase = await openTestDatabase('ward-audit-verify-');
+  ({ opened, owner } = testDatabase);
   const institutionId = uuidv7();
   await owner.query(`INSERT INTO ward.institutions (id, name, time_zone) VALUES ($1, 'Verify', 'UTC')`, [
     institutionId,
@@ -129,10 +112,7 @@ before(async () => {
 });
 
 after(async () => {
-  await owner.end();
-  await opened.close();
-  await database.drop();
-  dir.remove();
+  await testDatabase.close();
 });
 
 describe('audit-verify over a trail longer than its page', () => {
