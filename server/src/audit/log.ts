@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { Coalescer } from '../db/coalesce.ts';
+import { runPrepared } from '../db/prepared.ts';
 import type { AuditEventsTable, Schema } from '../db/schema.ts';
 
 /** What happened, recorded in the same transaction as the action itself. Never a secret, never clinical content. */
@@ -192,10 +193,7 @@ export class AuditLog {
 
   async #insertBatch(rows: readonly AuditRow[]): Promise<PromiseSettledResult<void>[]> {
     try {
-      await this.#db
-        .insertInto('ward.audit_events')
-        .values([...rows])
-        .execute();
+      await this.#insert(rows);
       return rows.map(() => ({ status: 'fulfilled', value: undefined }));
     } catch (error) {
       if (rows.length === 1) throw error;
@@ -203,9 +201,24 @@ export class AuditLog {
       // alone, so that only its own request fails (an outage still fails them all).
       return Promise.allSettled(
         rows.map(async (row) => {
-          await this.#db.insertInto('ward.audit_events').values(row).execute();
+          await this.#insert([row]);
         }),
       );
     }
+  }
+
+  /** Inserts rows as one prepared statement over arrays, the same text for any number of rows. */
+  async #insert(rows: readonly AuditRow[]): Promise<void> {
+    const column = <K extends keyof AuditRow>(k: K): AuditRow[K][] => rows.map((r) => r[k]);
+    await runPrepared(
+      this.#db,
+      sql`INSERT INTO ward.audit_events (event_id, institution_id, actor_id, actor_username, action,
+            target_type, target_id, patient_id, outcome, ip, user_agent, reason, details, mac)
+          SELECT * FROM unnest(${column('event_id')}::uuid[], ${column('institution_id')}::uuid[],
+            ${column('actor_id')}::uuid[], ${column('actor_username')}::text[], ${column('action')}::text[],
+            ${column('target_type')}::text[], ${column('target_id')}::text[], ${column('patient_id')}::uuid[],
+            ${column('outcome')}::text[], ${column('ip')}::text[], ${column('user_agent')}::text[],
+            ${column('reason')}::text[], ${column('details')}::jsonb[], ${column('mac')}::text[])`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import { PreparingClient } from './prepared.ts';
 import pg from 'pg';
 import type { WardConfig } from '../config/types.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
@@ -122,6 +123,7 @@ export async function openDatabase(config: WardConfig, log: DatabaseLog): Promis
 
     const pool = new pg.Pool({
       ...runtime,
+      Client: PreparingClient,
       max: 20,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,

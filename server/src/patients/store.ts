@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { clinicalAccessFacts, type ClinicalAccessFacts } from '../access/clinical-access.ts';
 import { Coalescer } from '../db/coalesce.ts';
+import { runPrepared } from '../db/prepared.ts';
 import type { Schema } from '../db/schema.ts';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
@@ -314,7 +315,7 @@ export class PatientReader {
       patientId: sql<string>`q.pid`,
       careRelationshipDays: sql<number>`q.care_days`,
     });
-    const rows = await this.#db
+    const query = this.#db
       .selectFrom(
         sql<{
           n: number;
@@ -338,8 +339,8 @@ export class PatientReader {
         'q.clinical',
         sql<boolean>`q.clinical AND ${facts.care}`.as('care'),
         sql<Date | null>`CASE WHEN q.clinical THEN ${facts.justifiedUntil} END`.as('justified_until'),
-      ])
-      .execute();
+      ]);
+    const { rows } = await runPrepared(this.#db, query);
     return new Map(
       rows.map((row) => [
         row.n,

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type QueryCreator } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { Coalescer } from '../../db/coalesce.ts';
+import { runPrepared } from '../../db/prepared.ts';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { issueSessionToken, verifySessionToken } from './token.ts';
 
@@ -112,7 +113,7 @@ export class SessionService {
     const { token, secretHash } = issueSessionToken(signingKey);
     const id = uuidv7();
     // The expressions `alongside` adds only add names to Schema, so its creator still knows every table.
-    const row = await (alongside ? (alongside(db) as unknown as QueryCreator<Schema>) : db)
+    const insert = (alongside ? (alongside(db) as unknown as QueryCreator<Schema>) : db)
       .insertInto('ward.sessions')
       .values({
         id,
@@ -124,8 +125,9 @@ export class SessionService {
         ip: input.ip,
         user_agent: input.userAgent.slice(0, 512),
       })
-      .returning('expires_at')
-      .executeTakeFirstOrThrow();
+      .returning('expires_at');
+    const [row] = (await runPrepared(db, insert)).rows;
+    if (!row) throw new Error('the new session was not stored');
     return { token, sessionId: id, expiresAt: row.expires_at };
   }
 
@@ -166,7 +168,7 @@ export class SessionService {
   async #lookUp(secretHashes: readonly Buffer[]): Promise<PromiseSettledResult<SessionRow | undefined>[]> {
     // Many requests of one client carry the same token.
     const distinct = new Map(secretHashes.map((h) => [h.toString('hex'), h]));
-    const rows = await this.#db
+    const query = this.#db
       .selectFrom('ward.sessions as s')
       .innerJoin('ward.users as u', 'u.id', 's.user_id')
       .select([
@@ -192,9 +194,10 @@ export class SessionService {
             FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
            WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
       ])
-      .where('s.secret_hash', 'in', [...distinct.values()])
-      .where('s.revoked_at', 'is', null)
-      .execute();
+      // As one array, so that the statement's text is the same whatever the batch's size.
+      .where('s.secret_hash', '=', sql<Buffer>`ANY(${[...distinct.values()]}::bytea[])`)
+      .where('s.revoked_at', 'is', null);
+    const { rows } = await runPrepared(this.#db, query);
     const byHash = new Map(rows.map((row) => [row.secret_hash.toString('hex'), row]));
     return secretHashes.map((h) => ({ status: 'fulfilled', value: byHash.get(h.toString('hex')) }));
   }

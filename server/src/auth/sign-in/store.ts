@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { runPrepared } from '../../db/prepared.ts';
 import type { Schema } from '../../db/schema.ts';
 import {
   membershipsJson,
@@ -22,7 +23,7 @@ export async function findSignInProfile(
   db: Kysely<Schema>,
   username: string,
 ): Promise<SignInProfile | undefined> {
-  const row = await db
+  const query = db
     .selectFrom('ward.users as u')
     .select(USER_COLUMNS)
     .select((eb) => [
@@ -37,8 +38,8 @@ export async function findSignInProfile(
         'two_factor_reset_unnoticed',
       ),
     ])
-    .where('u.username', '=', normaliseUsername(username))
-    .executeTakeFirst();
+    .where('u.username', '=', normaliseUsername(username));
+  const [row] = (await runPrepared(db, query)).rows;
   return (
     row && {
       user: toUser(row),

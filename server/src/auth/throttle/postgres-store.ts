@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { runPrepared } from '../../db/prepared.ts';
 import type { Schema } from '../../db/schema.ts';
 import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
 import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
@@ -154,7 +155,7 @@ export class PostgresThrottleStore implements ThrottleStore {
 
   async claimSignIn(ip: string, ceiling: number, key: string): Promise<SignInClaims> {
     // One statement: the key is claimed only when the address's claim returned a row.
-    const result = await sql<{
+    const claims = sql<{
       window_count: number | null;
       ends: Date | null;
       consecutive_failures: number | null;
@@ -166,7 +167,8 @@ export class PostgresThrottleStore implements ThrottleStore {
       SELECT (SELECT window_count FROM address) AS window_count, (SELECT ends FROM address) AS ends,
              (SELECT consecutive_failures FROM account) AS consecutive_failures,
              (SELECT locked_until FROM account) AS locked_until,
-             EXISTS (SELECT 1 FROM account) AS account_claimed`.execute(this.#db);
+             EXISTS (SELECT 1 FROM account) AS account_claimed`;
+    const result = await runPrepared(this.#db, claims);
     // The statement always returns one row; its address columns are null when the address was refused.
     const row = result.rows[0];
     const windowCount = row?.window_count ?? null;
@@ -187,11 +189,14 @@ export class PostgresThrottleStore implements ThrottleStore {
   }
 
   async settleSignIn(ip: string, keys: readonly string[]): Promise<void> {
-    await sql`
+    await runPrepared(
+      this.#db,
+      sql`
       WITH released AS (
         UPDATE ward.throttle_counters SET window_count = GREATEST(window_count - 1, 0)
          WHERE key = ${`ip:${ip}`} RETURNING 1)
-      DELETE FROM ward.throttle_counters WHERE key = ANY(${[...keys]}::text[])`.execute(this.#db);
+      DELETE FROM ward.throttle_counters WHERE key = ANY(${[...keys]}::text[])`,
+    );
   }
 
   async releaseIpAttempt(ip: string): Promise<void> {
