@@ -3,7 +3,7 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { Coalescer } from '../db/coalesce.ts';
-import { runPrepared } from '../db/prepared.ts';
+import { PreparedStatement } from '../db/prepared.ts';
 import type { AuditEventsTable, Schema } from '../db/schema.ts';
 
 /** What happened, recorded in the same transaction as the action itself. Never a secret, never clinical content. */
@@ -144,6 +144,32 @@ function storableJson(value: unknown): unknown {
  * database never holds: a row someone inserts by hand has no valid MAC, and `audit-verify` says so.
  * Rows are inserted freely (no lock) and sealed into the hash chain afterwards by the sealer.
  */
+// The columns an audit row is written with, in the order INSERT_EVENTS takes them as arrays.
+const INSERTED_COLUMNS = [
+  'event_id',
+  'institution_id',
+  'actor_id',
+  'actor_username',
+  'action',
+  'target_type',
+  'target_id',
+  'patient_id',
+  'outcome',
+  'ip',
+  'user_agent',
+  'reason',
+  'details',
+  'mac',
+] as const satisfies readonly (keyof AuditRow)[];
+
+const INSERT_EVENTS = new PreparedStatement(
+  (_db: Kysely<Schema>, param) => sql`INSERT INTO ward.audit_events (event_id, institution_id, actor_id,
+      actor_username, action, target_type, target_id, patient_id, outcome, ip, user_agent, reason, details, mac)
+    SELECT * FROM unnest(${param(1)}::uuid[], ${param(2)}::uuid[], ${param(3)}::uuid[], ${param(4)}::text[],
+      ${param(5)}::text[], ${param(6)}::text[], ${param(7)}::text[], ${param(8)}::uuid[], ${param(9)}::text[],
+      ${param(10)}::text[], ${param(11)}::text[], ${param(12)}::text[], ${param(13)}::jsonb[], ${param(14)}::text[])`,
+);
+
 export class AuditLog {
   readonly #key: AuditKey;
   readonly #db: Kysely<Schema>;
@@ -209,16 +235,9 @@ export class AuditLog {
 
   /** Inserts rows as one prepared statement over arrays, the same text for any number of rows. */
   async #insert(rows: readonly AuditRow[]): Promise<void> {
-    const column = <K extends keyof AuditRow>(k: K): AuditRow[K][] => rows.map((r) => r[k]);
-    await runPrepared(
+    await INSERT_EVENTS.run(
       this.#db,
-      sql`INSERT INTO ward.audit_events (event_id, institution_id, actor_id, actor_username, action,
-            target_type, target_id, patient_id, outcome, ip, user_agent, reason, details, mac)
-          SELECT * FROM unnest(${column('event_id')}::uuid[], ${column('institution_id')}::uuid[],
-            ${column('actor_id')}::uuid[], ${column('actor_username')}::text[], ${column('action')}::text[],
-            ${column('target_type')}::text[], ${column('target_id')}::text[], ${column('patient_id')}::uuid[],
-            ${column('outcome')}::text[], ${column('ip')}::text[], ${column('user_agent')}::text[],
-            ${column('reason')}::text[], ${column('details')}::jsonb[], ${column('mac')}::text[])`,
+      INSERTED_COLUMNS.map((column) => rows.map((row) => row[column])),
     );
   }
 }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openTestDatabase, type OpenedTestDatabase } from '../../test/harness.ts';
-import { runPrepared } from './prepared.ts';
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema.ts';
+import { PreparedStatement, runPrepared } from './prepared.ts';
 
 describe('prepared statements', () => {
   let t: OpenedTestDatabase;
@@ -45,5 +47,34 @@ describe('prepared statements', () => {
       await assert.rejects(runPrepared(db, parse('not a number')), /invalid input syntax/);
       assert.equal((await runPrepared(db, parse('5'))).rows[0]?.n, 5);
     });
+  });
+
+  test('a PreparedStatement is built once and answers each run with that run’s values', async () => {
+    let built = 0;
+    const pairs = new PreparedStatement((_db: Kysely<Schema>, param) => {
+      built++;
+      return sql<{
+        n: number;
+        word: string;
+      }>`SELECT n, word FROM unnest(${param(1)}::int[], ${param(2)}::text[]) AS t(n, word) ORDER BY n`;
+    });
+    const first = await pairs.run(t.opened.db, [
+      [2, 1],
+      ['two', 'one'],
+    ]);
+    const second = await pairs.run(t.opened.db, [[3], ["it's; DROP TABLE x"]]);
+    assert.deepEqual(first.rows, [
+      { n: 1, word: 'one' },
+      { n: 2, word: 'two' },
+    ]);
+    assert.deepEqual(second.rows, [{ n: 3, word: "it's; DROP TABLE x" }]);
+    assert.equal(built, 1);
+  });
+
+  test('a PreparedStatement refuses a value that does not go through param()', async () => {
+    const leaky = new PreparedStatement(
+      (_db: Kysely<Schema>, param) => sql`SELECT ${param(1)}::int + ${5} AS n`,
+    );
+    await assert.rejects(leaky.run(t.opened.db, [1]), /other than through param/);
   });
 });

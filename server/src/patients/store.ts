@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { clinicalAccessFacts, type ClinicalAccessFacts } from '../access/clinical-access.ts';
 import { Coalescer } from '../db/coalesce.ts';
-import { runPrepared } from '../db/prepared.ts';
+import { PreparedStatement } from '../db/prepared.ts';
 import type { Schema } from '../db/schema.ts';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
@@ -276,6 +276,41 @@ export interface PatientRead {
   readonly clinical: ClinicalAccessFacts | null;
 }
 
+// Patients for a batch of requests: the values are arrays of the requests' numbers, institutions,
+// patients, readers, care-relationship windows and whether clinical facts are wanted.
+const READ_PATIENTS = new PreparedStatement((db: Kysely<Schema>, param) => {
+  const facts = clinicalAccessFacts({
+    institutionId: sql<string>`q.iid`,
+    userId: sql<string>`q.uid`,
+    patientId: sql<string>`q.pid`,
+    careRelationshipDays: sql<number>`q.care_days`,
+  });
+  return db
+    .selectFrom(
+      sql<{
+        n: number;
+        iid: string;
+        pid: string;
+        uid: string;
+        care_days: number;
+        clinical: boolean;
+      }>`unnest(${param(1)}::int[], ${param(2)}::uuid[], ${param(3)}::uuid[],
+                ${param(4)}::uuid[], ${param(5)}::int[], ${param(6)}::bool[])`.as<'q'>(
+        sql`q(n, iid, pid, uid, care_days, clinical)`,
+      ),
+    )
+    .innerJoin('ward.patients', (join) =>
+      join.onRef('institution_id', '=', 'q.iid').onRef('id', '=', 'q.pid'),
+    )
+    .select(COLUMNS)
+    .select([
+      'q.n',
+      'q.clinical',
+      sql<boolean>`q.clinical AND ${facts.care}`.as('care'),
+      sql<Date | null>`CASE WHEN q.clinical THEN ${facts.justifiedUntil} END`.as('justified_until'),
+    ]);
+});
+
 /**
  * Reads patients for concurrent requests in one statement (see Coalescer): the most frequent read
  * in Ward. Each request's answer is still read after the request arrived, with its own
@@ -309,38 +344,14 @@ export class PatientReader {
 
   async #select(requests: readonly PatientReadRequest[]): Promise<Map<number, PatientRead>> {
     const column = <K extends keyof PatientReadRequest>(k: K) => requests.map((r) => r[k]);
-    const facts = clinicalAccessFacts({
-      institutionId: sql<string>`q.iid`,
-      userId: sql<string>`q.uid`,
-      patientId: sql<string>`q.pid`,
-      careRelationshipDays: sql<number>`q.care_days`,
-    });
-    const query = this.#db
-      .selectFrom(
-        sql<{
-          n: number;
-          iid: string;
-          pid: string;
-          uid: string;
-          care_days: number;
-          clinical: boolean;
-        }>`unnest(
-          ${requests.map((_, n) => n)}::int[], ${column('institutionId')}::uuid[], ${column('patientId')}::uuid[],
-          ${column('userId')}::uuid[], ${column('careRelationshipDays')}::int[], ${column('withClinical')}::bool[])`.as<'q'>(
-          sql`q(n, iid, pid, uid, care_days, clinical)`,
-        ),
-      )
-      .innerJoin('ward.patients', (join) =>
-        join.onRef('institution_id', '=', 'q.iid').onRef('id', '=', 'q.pid'),
-      )
-      .select(COLUMNS)
-      .select([
-        'q.n',
-        'q.clinical',
-        sql<boolean>`q.clinical AND ${facts.care}`.as('care'),
-        sql<Date | null>`CASE WHEN q.clinical THEN ${facts.justifiedUntil} END`.as('justified_until'),
-      ]);
-    const { rows } = await runPrepared(this.#db, query);
+    const { rows } = await READ_PATIENTS.run(this.#db, [
+      requests.map((_, n) => n),
+      column('institutionId'),
+      column('patientId'),
+      column('userId'),
+      column('careRelationshipDays'),
+      column('withClinical'),
+    ]);
     return new Map(
       rows.map((row) => [
         row.n,

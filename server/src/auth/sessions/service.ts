@@ -1,7 +1,7 @@
 import { sql, type Kysely, type QueryCreator } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { Coalescer } from '../../db/coalesce.ts';
-import { runPrepared } from '../../db/prepared.ts';
+import { PreparedStatement, runPrepared } from '../../db/prepared.ts';
 import type { Schema, SessionState } from '../../db/schema.ts';
 import { issueSessionToken, verifySessionToken } from './token.ts';
 
@@ -88,6 +88,41 @@ const TOUCH_AFTER_SECONDS = 30;
  * Server-side sessions: the one place that issues, checks and revokes them. Every check reads the
  * database, so a revocation on any node takes effect on every node at the next request.
  */
+// The live sessions of an array of token hashes, each with its user and active memberships.
+const LOOK_UP_SESSIONS = new PreparedStatement((db: Kysely<Schema>, param) =>
+  db
+    .selectFrom('ward.sessions as s')
+    .innerJoin('ward.users as u', 'u.id', 's.user_id')
+    .select([
+      's.id',
+      's.secret_hash',
+      's.user_id',
+      's.state',
+      's.created_at',
+      'u.username',
+      'u.display_name',
+      'u.is_system_admin',
+      'u.disabled_at',
+      sql<boolean>`s.expires_at <= now()`.as('expired'),
+      sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
+      sql<boolean>`s.last_seen_at + make_interval(secs => ${sql.lit(TOUCH_AFTER_SECONDS)}) <= now()`.as(
+        'stale',
+      ),
+      sql<SessionMembership[]>`(
+        SELECT coalesce(json_agg(json_build_object(
+                 'institutionId', m.institution_id, 'institutionName', i.name, 'roles', m.roles,
+                 'accessHours', m.access_hours, 'exportPermission', m.export_permission,
+                 'timeZone', i.time_zone, 'justifiedAccessHours', i.justified_access_hours,
+                 'careRelationshipDays', i.care_relationship_days,
+                 'nursesWriteNotes', i.nurses_write_notes)), '[]'::json)
+          FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
+         WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
+    ])
+    // As one array, so that the statement's text is the same whatever the batch's size.
+    .where('s.secret_hash', '=', sql<Buffer>`ANY(${param(1)}::bytea[])`)
+    .where('s.revoked_at', 'is', null),
+);
+
 export class SessionService {
   readonly #db: Kysely<Schema>;
   readonly #signingKeys: readonly string[];
@@ -168,36 +203,7 @@ export class SessionService {
   async #lookUp(secretHashes: readonly Buffer[]): Promise<PromiseSettledResult<SessionRow | undefined>[]> {
     // Many requests of one client carry the same token.
     const distinct = new Map(secretHashes.map((h) => [h.toString('hex'), h]));
-    const query = this.#db
-      .selectFrom('ward.sessions as s')
-      .innerJoin('ward.users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.secret_hash',
-        's.user_id',
-        's.state',
-        's.created_at',
-        'u.username',
-        'u.display_name',
-        'u.is_system_admin',
-        'u.disabled_at',
-        sql<boolean>`s.expires_at <= now()`.as('expired'),
-        sql<boolean>`s.last_seen_at + make_interval(secs => s.idle_timeout_seconds) <= now()`.as('idle'),
-        sql<boolean>`s.last_seen_at + make_interval(secs => ${TOUCH_AFTER_SECONDS}) <= now()`.as('stale'),
-        sql<SessionMembership[]>`(
-          SELECT coalesce(json_agg(json_build_object(
-                   'institutionId', m.institution_id, 'institutionName', i.name, 'roles', m.roles,
-                   'accessHours', m.access_hours, 'exportPermission', m.export_permission,
-                   'timeZone', i.time_zone, 'justifiedAccessHours', i.justified_access_hours,
-                   'careRelationshipDays', i.care_relationship_days,
-                   'nursesWriteNotes', i.nurses_write_notes)), '[]'::json)
-            FROM ward.memberships m JOIN ward.institutions i ON i.id = m.institution_id
-           WHERE m.user_id = s.user_id AND m.disabled_at IS NULL)`.as('memberships'),
-      ])
-      // As one array, so that the statement's text is the same whatever the batch's size.
-      .where('s.secret_hash', '=', sql<Buffer>`ANY(${[...distinct.values()]}::bytea[])`)
-      .where('s.revoked_at', 'is', null);
-    const { rows } = await runPrepared(this.#db, query);
+    const { rows } = await LOOK_UP_SESSIONS.run(this.#db, [[...distinct.values()]]);
     const byHash = new Map(rows.map((row) => [row.secret_hash.toString('hex'), row]));
     return secretHashes.map((h) => ({ status: 'fulfilled', value: byHash.get(h.toString('hex')) }));
   }
