@@ -4,82 +4,25 @@
 // the same client at the same concurrency. Targets: ratio >= 0.35, Ward's p99 <= 25 ms.
 //
 //   npm run bench -- patient-reads      (BENCH_SECONDS, BENCH_PATIENTS, BENCH_CONNECTIONS)
-import { Worker } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
 import fastify from 'fastify';
 import pg from 'pg';
 import { startWard } from '../server/test/harness.ts';
-import { bearerToken, fmt, percentile, seedForBench, withBenchPostgres } from './support.ts';
+import {
+  bearerToken,
+  fmt,
+  httpLoad,
+  percentile,
+  seedForBench,
+  withBenchPostgres,
+  type HttpLoadReport,
+  type LoadRequest,
+} from './support.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROTATION = 1_000;
-
-interface LoadReport {
-  readonly operations: number;
-  readonly seconds: number;
-  readonly latenciesMs: number[];
-  readonly failures: number;
-}
-
-// The load generator runs on its own thread, so that it does not share the servers' event loop:
-// a closed loop of `connections` keep-alive connections, each sending its next request as soon as
-// the previous answer is read, over a rotating list of URLs.
-const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { urls, headers, connections, seconds, warmUpSeconds } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-let next = 0;
-function request() {
-  const url = urls[next++ % urls.length];
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent, headers }, (res) => {
-      res.on('data', () => {});
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('error', () => resolve(false));
-  });
-}
-async function loop(until, latencies, counts) {
-  while (performance.now() < until) {
-    const t = performance.now();
-    const ok = await request();
-    if (latencies) latencies.push(performance.now() - t);
-    if (!ok) counts.failures++;
-  }
-}
-(async () => {
-  const counts = { failures: 0 };
-  const warmUntil = performance.now() + warmUpSeconds * 1000;
-  await Promise.all(Array.from({ length: connections }, () => loop(warmUntil, undefined, { failures: 0 })));
-  const latencies = [];
-  const start = performance.now();
-  await Promise.all(Array.from({ length: connections }, () => loop(start + seconds * 1000, latencies, counts)));
-  const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
-  parentPort.postMessage({ operations: latencies.length, seconds: elapsed, latenciesMs: latencies, failures: counts.failures });
-})();
-`;
-
-function load(
-  urls: readonly string[],
-  headers: Record<string, string>,
-  seconds: number,
-): Promise<LoadReport> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(CLIENT, {
-      eval: true,
-      workerData: { urls, headers, connections: CONNECTIONS, seconds, warmUpSeconds: 1 },
-    });
-    worker.once('message', (report: LoadReport) => {
-      resolve(report);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
-}
 
 await withBenchPostgres(async () => {
   const ward = await startWard();
@@ -100,18 +43,21 @@ await withBenchPostgres(async () => {
       .then((r) => r.rows.map((row) => row.id));
     await owner.end();
     const token = await bearerToken(ward.url, seeded.doctor.username, seeded.doctor.password);
-    const wardUrls = ids.map((id) => `${ward.url}/api/institutions/${seeded.institutionId}/patients/${id}`);
-    const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/patients`;
-    const bareUrls = ids.map((id) => `${bareUrl}/${id}`);
     const auth = { authorization: `Bearer ${token}` };
+    const wardRequests: LoadRequest[] = ids.map((id) => ({
+      url: `${ward.url}/api/institutions/${seeded.institutionId}/patients/${id}`,
+      headers: auth,
+    }));
+    const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/patients`;
+    const bareRequests: LoadRequest[] = ids.map((id) => ({ url: `${bareUrl}/${id}` }));
 
     // Alternate the two twice, so that drift on a shared machine hits both alike.
-    const runs: { bare: LoadReport[]; ward: LoadReport[] } = { bare: [], ward: [] };
+    const runs: { bare: HttpLoadReport[]; ward: HttpLoadReport[] } = { bare: [], ward: [] };
     for (let round = 0; round < 2; round++) {
-      runs.bare.push(await load(bareUrls, {}, SECONDS / 2));
-      runs.ward.push(await load(wardUrls, auth, SECONDS / 2));
+      runs.bare.push(await httpLoad(bareRequests, { connections: CONNECTIONS, seconds: SECONDS / 2 }));
+      runs.ward.push(await httpLoad(wardRequests, { connections: CONNECTIONS, seconds: SECONDS / 2 }));
     }
-    const summary = (reports: LoadReport[]) => {
+    const summary = (reports: HttpLoadReport[]) => {
       const operations = reports.reduce((n, r) => n + r.operations, 0);
       const seconds = reports.reduce((n, r) => n + r.seconds, 0);
       const latencies = reports.flatMap((r) => r.latenciesMs);

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { withTestPostgres } from '../scripts/test-postgres.js';
 import { openDatabase } from '../server/src/db/database.ts';
@@ -66,6 +67,82 @@ export async function closedLoop(
     perSecond: latenciesMs.length / elapsed,
     latenciesMs,
   };
+}
+
+/** One request of a load run: sent as is, answered 200 when it succeeds. */
+export interface LoadRequest {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface HttpLoadReport {
+  readonly operations: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+  readonly failures: number;
+}
+
+// The load generator runs on its own thread with node:http, so that it does not share the server's
+// event loop and costs the machine little: a closed loop of `connections` keep-alive connections,
+// each sending its next request as soon as the previous answer is read, over a rotating list.
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { requests, connections, seconds, warmUpSeconds } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+let next = 0;
+function send() {
+  const r = requests[next++ % requests.length];
+  return new Promise((resolve) => {
+    const headers = { ...(r.headers || {}) };
+    if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body);
+    const req = http.request(r.url, { method: r.method || 'GET', agent, headers }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.end(r.body);
+  });
+}
+async function loop(until, latencies, counts) {
+  while (performance.now() < until) {
+    const t = performance.now();
+    const ok = await send();
+    if (latencies) latencies.push(performance.now() - t);
+    if (!ok) counts.failures++;
+  }
+}
+(async () => {
+  const counts = { failures: 0 };
+  const warmUntil = performance.now() + warmUpSeconds * 1000;
+  await Promise.all(Array.from({ length: connections }, () => loop(warmUntil, undefined, { failures: 0 })));
+  const latencies = [];
+  const start = performance.now();
+  await Promise.all(Array.from({ length: connections }, () => loop(start + seconds * 1000, latencies, counts)));
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  parentPort.postMessage({ operations: latencies.length, seconds: elapsed, latenciesMs: latencies, failures: counts.failures });
+})();
+`;
+
+/** Sends `requests` (in turn) from `connections` closed loops on a worker thread for `seconds`. */
+export function httpLoad(
+  requests: readonly LoadRequest[],
+  options: { connections: number; seconds: number; warmUpSeconds?: number },
+): Promise<HttpLoadReport> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(LOAD_WORKER, {
+      eval: true,
+      workerData: { requests, warmUpSeconds: 1, ...options },
+    });
+    worker.once('message', (report: HttpLoadReport) => {
+      resolve(report);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
 }
 
 export function percentile(values: readonly number[], p: number): number {
