@@ -11,7 +11,7 @@ import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { passwordRulesFor, strictestLevel, type SecurityLevel } from '../identity/security-levels.ts';
 import { findUserById, membershipsOf } from '../identity/store.ts';
-import { consumePasswordToken, peekPasswordToken } from './password-tokens.ts';
+import { consumePasswordToken, peekPasswordToken, voidPasswordTokens } from './password-tokens.ts';
 
 export interface PasswordServiceDeps {
   readonly db: Kysely<Schema>;
@@ -164,6 +164,8 @@ export class PasswordService {
       })
       .where('id', '=', userId)
       .execute();
+    // Whatever way the password changed, no link issued before it may change it again.
+    await voidPasswordTokens(trx, userId);
   }
 
   /** Change by the signed-in user: current password required; every other session ends. */

@@ -9,6 +9,19 @@ function hashToken(token: string): Buffer {
 }
 
 /**
+ * Ends every unused set-password or reset link of the user: a new link replaces them, and a
+ * password the person chose themselves makes them void (whoever held one must not reset it after).
+ */
+export async function voidPasswordTokens(db: Kysely<Schema>, userId: string): Promise<void> {
+  await db
+    .updateTable('ward.password_tokens')
+    .set({ used_at: sql`now()` })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .execute();
+}
+
+/**
  * Issues a one-time token for the set-password or reset link. Only its SHA-256 is stored, so a
  * copy of the database gives no usable link; earlier unused tokens of the user stop working.
  */
@@ -19,12 +32,7 @@ export async function issuePasswordToken(
 ): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('ward.password_tokens')
-      .set({ used_at: sql`now()` })
-      .where('user_id', '=', userId)
-      .where('used_at', 'is', null)
-      .execute();
+    await voidPasswordTokens(trx, userId);
     await trx
       .insertInto('ward.password_tokens')
       .values({

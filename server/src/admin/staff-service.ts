@@ -14,7 +14,7 @@ import {
   findLevelByName,
   findStaffMember,
   lockInstitutionStaff,
-  otherActiveMemberships,
+  membershipsElsewhere,
   setAccountDisabled,
   setMembershipDisabled,
   updateMembership,
@@ -250,7 +250,7 @@ export class StaffAdministration {
       const revoked = await sessions.revokeAllOfUser(userId, 'user_disabled', undefined, trx);
       // The built-in system administrator belongs to the deployment, not to any one institution.
       const accountDisabled =
-        !before.isSystemAdmin && (await otherActiveMemberships(trx, userId, institutionId)) === 0;
+        !before.isSystemAdmin && (await membershipsElsewhere(trx, userId, institutionId, 'active')) === 0;
       if (accountDisabled) await setAccountDisabled(trx, userId, true);
       await audit.record(
         {
@@ -303,7 +303,7 @@ export class StaffAdministration {
   /** Removes the person's second factor so they can enrol again; they are told at their next sign-in. */
   async resetTwoFactor(actor: Actor, institutionId: string, userId: string): Promise<{ reset: boolean }> {
     const { audit, twoFactor } = this.#deps;
-    await this.#credentialsTarget(institutionId, userId);
+    await this.#credentialsTarget(actor, institutionId, userId);
     // The two-factor service makes the reset on its own connection; it is recorded right after.
     // Should recording fail, the administrator sees the error and repeats the reset, which is then
     // recorded (and changes nothing more).
@@ -353,7 +353,7 @@ export class StaffAdministration {
     userId: string,
   ): Promise<{ link: string; validHours: number }> {
     const { db, audit } = this.#deps;
-    await this.#credentialsTarget(institutionId, userId);
+    await this.#credentialsTarget(actor, institutionId, userId);
     // Issued first: if recording it fails, the link is never shown, so no one holds it.
     const token = await issuePasswordToken(db, userId, 'reset');
     await audit.record({
@@ -369,15 +369,26 @@ export class StaffAdministration {
   }
 
   /**
-   * A person whose credentials this institution's administrators may reset: on its staff, and not
-   * an account that another institution (or the whole deployment) also relies on, which one
-   * institution's administrator must not be able to take over.
+   * A person whose credentials this institution's administrators may reset: on its staff, not the
+   * administrator themselves (their own password and second factor change from their profile,
+   * which asks for both: a stolen administrator's session alone must not be enough to take the
+   * account), and not an account that another institution (or the whole deployment) also relies
+   * on, which one institution's administrator must not be able to take over. A membership
+   * suspended elsewhere still counts: it may be restored, and the account must still be its
+   * owner's then.
    */
-  async #credentialsTarget(institutionId: string, userId: string): Promise<StaffMember> {
+  async #credentialsTarget(actor: Actor, institutionId: string, userId: string): Promise<StaffMember> {
     const { db } = this.#deps;
     const member = await findStaffMember(db, institutionId, userId);
     if (!member) throw notFound();
-    if (member.isSystemAdmin || (await otherActiveMemberships(db, userId, institutionId)) > 0) {
+    if (userId === actor.actorId) {
+      throw new ApiError(
+        'forbidden',
+        'Change your own password or second factor from your profile, where your current password is asked; another administrator can reset them for you.',
+        { details: { reason: 'self' } },
+      );
+    }
+    if (member.isSystemAdmin || (await membershipsElsewhere(db, userId, institutionId, 'any')) > 0) {
       throw new ApiError(
         'forbidden',
         'This account is also used outside this institution; a system administrator must reset its credentials.',

@@ -247,18 +247,19 @@ export async function setAccountDisabled(
     .execute();
 }
 
-/** Institutions other than `institutionId` in which the user has a live membership. */
-export async function otherActiveMemberships(
+/** How many memberships the user has in institutions other than `institutionId`: live ones, or any. */
+export async function membershipsElsewhere(
   db: Kysely<Schema>,
   userId: string,
   institutionId: string,
+  which: 'active' | 'any',
 ): Promise<number> {
-  const row = await db
+  let query = db
     .selectFrom('ward.memberships')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('user_id', '=', userId)
-    .where('institution_id', '<>', institutionId)
-    .where('disabled_at', 'is', null)
-    .executeTakeFirstOrThrow();
+    .where('institution_id', '<>', institutionId);
+  if (which === 'active') query = query.where('disabled_at', 'is', null);
+  const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -215,15 +215,30 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
     async (request) => {
       const access = requireAccess(request);
       return db.transaction().execute(async (trx) => {
-        const result = await trx
+        const justification = await trx
+          .selectFrom('ward.access_justifications')
+          .select(['user_id', 'reviewed_at'])
+          .where('institution_id', '=', access.institutionId)
+          .where('id', '=', request.params.jid)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!justification || justification.reviewed_at !== null)
+          throw new ApiError('not_found', 'No such justification waiting for review.');
+        // A review is a second person's look at the access: the one who stated the reason cannot
+        // clear it from the list, whatever roles they also hold.
+        if (justification.user_id === access.userId) {
+          throw new ApiError(
+            'forbidden',
+            'You cannot review your own justified access: another auditor or administrator must.',
+            { details: { reason: 'self' } },
+          );
+        }
+        await trx
           .updateTable('ward.access_justifications')
           .set({ reviewed_at: sql`now()`, reviewed_by: access.userId })
           .where('institution_id', '=', access.institutionId)
           .where('id', '=', request.params.jid)
-          .where('reviewed_at', 'is', null)
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 0n)
-          throw new ApiError('not_found', 'No such justification waiting for review.');
+          .execute();
         await audit.record(
           {
             ...requestContext(request),
