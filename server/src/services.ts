@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { PasswordService } from './account/password-service.ts';
-import { createCaptchaService, type CaptchaService } from './auth/captcha/index.ts';
+import {
+  createCaptchaService,
+  PostgresUsedChallenges,
+  type CaptchaService,
+  type UsedChallenges,
+} from './auth/captcha/index.ts';
 import { loadBundledBlocklist } from './auth/passwords/index.ts';
 import { sessionCookieFor, type SessionCookie } from './auth/sessions/http.ts';
 import { SessionService } from './auth/sessions/service.ts';
@@ -41,6 +46,20 @@ function derivedKey(secret: string, purpose: string): string {
   return createHmac('sha256', secret).update(`ward:${purpose}`).digest('base64url');
 }
 
+/**
+ * Where redeemed ALTCHA challenges are kept, when ALTCHA is the captcha: the same store as the
+ * throttle counters (Redis when `redis.url` is set, else PostgreSQL), so that every node sees them.
+ */
+async function usedChallengesFor(
+  config: WardConfig,
+  database: Database,
+): Promise<UsedChallenges | undefined> {
+  if (config.captcha.provider !== 'altcha') return undefined;
+  if (config.redisUrl === undefined) return new PostgresUsedChallenges(database.db);
+  const { RedisUsedChallenges } = await import('./auth/captcha/redis-used-challenges.ts');
+  return new RedisUsedChallenges(config.redisUrl);
+}
+
 export async function createServices(
   config: WardConfig,
   database: Database,
@@ -62,22 +81,26 @@ export async function createServices(
   const throttle: ThrottleStore = config.redisUrl
     ? new (await import('./auth/throttle/redis-store.ts')).RedisThrottleStore(config.redisUrl)
     : new PostgresThrottleStore(db);
-  const captcha = createCaptchaService({
-    provider: config.captcha.provider,
-    when: config.captcha.when,
-    ...(config.captcha.provider === 'recaptcha'
-      ? {
-          recaptcha: {
-            siteKey: required(config.recaptcha.siteKey, 'google.recaptcha.site.key'),
-            secretKey: required(config.recaptcha.secretKey, 'google.recaptcha.secret.key'),
-            validatorUrl: config.recaptcha.validatorUrl,
-          },
-        }
-      : {}),
-    ...(config.captcha.provider === 'altcha'
-      ? { altcha: { hmacKey: derivedKey(tokenSecret, 'altcha') } }
-      : {}),
-  });
+  const usedChallenges = await usedChallengesFor(config, database);
+  const captcha = createCaptchaService(
+    {
+      provider: config.captcha.provider,
+      when: config.captcha.when,
+      ...(config.captcha.provider === 'recaptcha'
+        ? {
+            recaptcha: {
+              siteKey: required(config.recaptcha.siteKey, 'google.recaptcha.site.key'),
+              secretKey: required(config.recaptcha.secretKey, 'google.recaptcha.secret.key'),
+              validatorUrl: config.recaptcha.validatorUrl,
+            },
+          }
+        : {}),
+      ...(config.captcha.provider === 'altcha'
+        ? { altcha: { hmacKey: derivedKey(tokenSecret, 'altcha') } }
+        : {}),
+    },
+    usedChallenges === undefined ? {} : { usedChallenges },
+  );
   const deviceKeys = [
     derivedKey(tokenSecret, 'device'),
     ...(previous ? [derivedKey(previous, 'device')] : []),
@@ -116,6 +139,7 @@ export async function createServices(
     close: async () => {
       await sealer.stop();
       await throttle.close();
+      await usedChallenges?.close();
     },
   };
 }

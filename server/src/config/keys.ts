@@ -183,7 +183,8 @@ export const KEYS: readonly KeySpec[] = [
     kind: 'url',
     envAliases: ['REDIS_URL'],
     defaultText: '(none: PostgreSQL does the job)',
-    description: 'Optional Redis that holds the sign-in throttling counters shared by every node.',
+    description:
+      'Optional Redis that holds what every node shares about sign-in: the throttling counters and the ALTCHA challenges already redeemed.',
   }),
   spec({
     key: 'data.dir',

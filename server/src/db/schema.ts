@@ -103,6 +103,11 @@ export interface ThrottleCountersTable {
   updated_at: Timestamp;
 }
 
+export interface UsedAltchaChallengesTable {
+  signature: string;
+  expires_at: Date;
+}
+
 export type SessionState = 'active' | 'password_change_required' | 'second_factor_enrolment_required';
 
 export interface SessionsTable {
@@ -270,6 +275,7 @@ export interface Schema {
   'ward.password_tokens': PasswordTokensTable;
   'ward.sign_in_attempts': SignInAttemptsTable;
   'ward.throttle_counters': ThrottleCountersTable;
+  'ward.used_altcha_challenges': UsedAltchaChallengesTable;
   'ward.sessions': SessionsTable;
   'ward.two_factor': TwoFactorTable;
   'ward.recovery_codes': RecoveryCodesTable;

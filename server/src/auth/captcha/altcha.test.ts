@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createChallenge, solveChallenge, type Challenge, type Solution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { openTestDatabase, type OpenedTestDatabase } from '../../../test/harness.ts';
 import { createCaptchaService, type CaptchaService } from './index.ts';
-import { UsedChallenges } from './used-challenges.ts';
+import { PostgresUsedChallenges } from './postgres-used-challenges.ts';
 
 const HMAC_KEY = 'altcha-test-hmac-key-0123456789abcdef';
 // A small search space keeps each solve to a few milliseconds.
 const MAX_NUMBER = 20;
+
+// Redeemed challenges are kept where Ward keeps them without Redis: in PostgreSQL. How they are
+// shared between nodes is tested in used-challenges.test.ts.
+let database: OpenedTestDatabase;
+let used: PostgresUsedChallenges;
+
+before(async () => {
+  database = await openTestDatabase('ward-altcha-');
+  used = new PostgresUsedChallenges(database.opened.db);
+});
+
+after(async () => {
+  await database.close();
+});
 
 function altchaService(
   options: { now?: () => number; hmacKey?: string; expiresInSeconds?: number } = {},
@@ -22,7 +37,7 @@ function altchaService(
         ...(options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds }),
       },
     },
-    options.now === undefined ? {} : { now: options.now },
+    { usedChallenges: used, ...(options.now === undefined ? {} : { now: options.now }) },
   );
 }
 
@@ -190,20 +205,5 @@ describe('ALTCHA proof of work', () => {
 
   test('a short HMAC key is refused at start', () => {
     assert.throws(() => altchaService({ hmacKey: 'short' }), /at least 32 characters/);
-  });
-});
-
-describe('memory of redeemed challenges', () => {
-  test('forgets a challenge once it has expired', () => {
-    const used = new UsedChallenges();
-    const now = 1_000_000;
-    assert.equal(used.claim('a', now + 600_000, now), true);
-    assert.equal(used.claim('a', now + 600_000, now + 1), false);
-    assert.equal(used.claim('b', now + 900_000, now + 2), true);
-    assert.equal(used.size, 2);
-    // The sweep runs at most once a minute; after 'a' expires it goes, 'b' stays.
-    assert.equal(used.claim('c', now + 1_200_000, now + 600_001), true);
-    assert.equal(used.size, 2);
-    assert.equal(used.claim('b', now + 900_000, now + 600_002), false);
   });
 });

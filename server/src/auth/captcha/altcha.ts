@@ -1,8 +1,9 @@
 import { createChallenge, randomInt, verifySolution } from 'altcha-lib';
 import type { Challenge, Solution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { CaptchaUnavailableError } from './errors.ts';
 import type { AltchaSettings, CaptchaVerdict } from './types.ts';
-import { UsedChallenges } from './used-challenges.ts';
+import type { UsedChallenges } from './used-challenges.ts';
 
 // PBKDF2 is bundled with the ALTCHA widget and runs on WebCrypto in every browser. At 1000
 // iterations one attempt costs about half a millisecond, so the default maxNumber asks a browser
@@ -23,8 +24,15 @@ export interface AltchaVerifier {
   verify(payload: string | undefined): Promise<CaptchaVerdict>;
 }
 
-/** Issues signed proof-of-work challenges and redeems each solution once, before it expires. */
-export function createAltchaVerifier(settings: AltchaSettings, now: () => number): AltchaVerifier {
+/**
+ * Issues signed proof-of-work challenges and redeems each solution once, before it expires, on
+ * whichever node: `used` is the store every node shares.
+ */
+export function createAltchaVerifier(
+  settings: AltchaSettings,
+  used: UsedChallenges,
+  now: () => number,
+): AltchaVerifier {
   const hmacKey = settings.hmacKey;
   const maxNumber = settings.maxNumber ?? ALTCHA_DEFAULT_MAX_NUMBER;
   const expiresInMs = (settings.expiresInSeconds ?? ALTCHA_DEFAULT_EXPIRES_IN_SECONDS) * 1000;
@@ -37,8 +45,6 @@ export function createAltchaVerifier(settings: AltchaSettings, now: () => number
   if (!Number.isFinite(expiresInMs) || expiresInMs < 1000) {
     throw new Error('ALTCHA expiresInSeconds must be at least 1');
   }
-  // One process's memory: see UsedChallenges for what that means with several nodes.
-  const used = new UsedChallenges();
 
   return {
     challenge: () =>
@@ -74,7 +80,15 @@ export function createAltchaVerifier(settings: AltchaSettings, now: () => number
       }
       if (!verified) return { ok: false, reason: 'invalid' };
       // Only a verified payload is remembered, so forged ones cannot fill the store.
-      const firstUse = used.claim(challenge.signature, expiresAtMs, now());
+      let firstUse: boolean;
+      try {
+        firstUse = await used.claim(challenge.signature, expiresAtMs, now());
+      } catch (error) {
+        // Without the store a replay cannot be told apart: fail closed. The message names no signature.
+        throw new CaptchaUnavailableError('The store of redeemed ALTCHA challenges did not answer', {
+          cause: error,
+        });
+      }
       return firstUse ? { ok: true } : { ok: false, reason: 'invalid' };
     },
   };

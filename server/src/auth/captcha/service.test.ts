@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CAPTCHA_AFTER_FAILURES, createCaptchaService, type CaptchaSettings } from './index.ts';
+import {
+  CAPTCHA_AFTER_FAILURES,
+  createCaptchaService,
+  type CaptchaSettings,
+  type UsedChallenges,
+} from './index.ts';
 
 const recaptcha = {
   siteKey: 'site-key-shown-to-browsers',
@@ -11,6 +16,11 @@ const altcha = { hmacKey: 'altcha-test-hmac-key-0123456789abcdef' };
 
 // Any network call would be a bug in these tests: fail loudly.
 const noNetwork: typeof fetch = () => Promise.reject(new Error('unexpected network call'));
+// Nor does any test here redeem a challenge.
+const noStore: UsedChallenges = {
+  claim: () => Promise.reject(new Error('unexpected claim')),
+  close: () => Promise.resolve(),
+};
 
 describe('when a captcha is required', () => {
   test('always: from the first attempt', () => {
@@ -22,7 +32,10 @@ describe('when a captcha is required', () => {
   test(`after failures: from the ${CAPTCHA_AFTER_FAILURES}rd recent failure on`, () => {
     assert.equal(CAPTCHA_AFTER_FAILURES, 3);
     for (const provider of ['recaptcha', 'altcha'] as const) {
-      const service = createCaptchaService({ provider, when: 'after-failures', recaptcha, altcha });
+      const service = createCaptchaService(
+        { provider, when: 'after-failures', recaptcha, altcha },
+        { usedChallenges: noStore },
+      );
       assert.equal(service.isRequired(0), false, provider);
       assert.equal(service.isRequired(2), false, provider);
       assert.equal(service.isRequired(3), true, provider);
@@ -52,7 +65,10 @@ describe('what the sign-in page is told', () => {
   });
 
   test('ALTCHA: the provider only; the challenge is fetched separately and carries no key', async () => {
-    const service = createCaptchaService({ provider: 'altcha', when: 'always', altcha });
+    const service = createCaptchaService(
+      { provider: 'altcha', when: 'always', altcha },
+      { usedChallenges: noStore },
+    );
     assert.deepEqual(service.publicInfo(), { provider: 'altcha', when: 'always' });
     assert.ok(!JSON.stringify(await service.challenge()).includes(altcha.hmacKey));
   });
@@ -122,7 +138,14 @@ describe('settings that cannot work are refused at start', () => {
   ];
   for (const [what, settings, message] of refused) {
     test(what, () => {
-      assert.throws(() => createCaptchaService(settings), message);
+      assert.throws(() => createCaptchaService(settings, { usedChallenges: noStore }), message);
     });
   }
+
+  test('ALTCHA without a store of redeemed challenges', () => {
+    assert.throws(
+      () => createCaptchaService({ provider: 'altcha', when: 'always', altcha }),
+      /store of redeemed challenges/,
+    );
+  });
 });

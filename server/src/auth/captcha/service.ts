@@ -44,14 +44,17 @@ export function createCaptchaService(
     }
     case 'altcha': {
       if (settings.altcha === undefined) throw new Error('captcha.provider=altcha needs the ALTCHA settings');
-      const altcha: AltchaVerifier = createAltchaVerifier(settings.altcha, now);
+      if (deps.usedChallenges === undefined) {
+        throw new Error('captcha.provider=altcha needs the store of redeemed challenges');
+      }
+      const altcha: AltchaVerifier = createAltchaVerifier(settings.altcha, deps.usedChallenges, now);
       const info: CaptchaPublicInfo = Object.freeze({ provider, when });
       return {
         provider,
         isRequired,
         publicInfo: () => info,
         challenge: () => altcha.challenge(),
-        // ALTCHA is checked locally; the address plays no part.
+        // ALTCHA is checked here and in the shared store of redeemed challenges; the address plays no part.
         verify: (token) => altcha.verify(token),
       };
     }

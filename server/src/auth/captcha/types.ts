@@ -1,3 +1,5 @@
+import type { UsedChallenges } from './used-challenges.ts';
+
 export type CaptchaProvider = 'recaptcha' | 'altcha' | 'none';
 
 /** Ask for a captcha on every sign-in, or only once an account or address has failed a few times. */
@@ -48,14 +50,17 @@ export interface CaptchaService {
   challenge(): Promise<unknown>;
   /**
    * Checks the token (reCAPTCHA) or base64 payload (ALTCHA) the browser sent. Throws
-   * CaptchaUnavailableError when the verifier cannot be reached or answers garbage, so that the
-   * caller refuses the sign-in rather than skipping the captcha.
+   * CaptchaUnavailableError when the verifier cannot be reached or answers garbage, or (ALTCHA) when
+   * the store of redeemed challenges cannot be reached, so that the caller refuses the sign-in
+   * rather than skipping the captcha.
    */
   verify(token: string | undefined, remoteIp: string): Promise<CaptchaVerdict>;
 }
 
 export interface CaptchaDependencies {
   readonly fetch?: typeof fetch;
+  /** ALTCHA only, and required with it: the challenges already redeemed, shared by every node. */
+  readonly usedChallenges?: UsedChallenges;
   /** Milliseconds since the epoch; replaced in tests to move past a challenge's expiry. */
   readonly now?: () => number;
 }

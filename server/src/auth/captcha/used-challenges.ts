@@ -1,34 +1,22 @@
-// How often forgotten entries are swept out; between sweeps a lookup stays O(1).
-const SWEEP_INTERVAL_MS = 60_000;
+/**
+ * Signatures of ALTCHA challenges already redeemed, shared by every node: in PostgreSQL by default,
+ * in Redis when `redis.url` is set (like the throttle counters). A solution redeemed on one node is
+ * therefore refused on every other, not just on the node that took it. Signatures are not secrets,
+ * but they are never logged.
+ */
+export interface UsedChallenges {
+  /**
+   * Records the signature as redeemed and returns true, or returns false if it already was and that
+   * entry has not expired by `nowMs` (the verifier's clock). One atomic step in the store: of two
+   * concurrent claims of one signature, on one node or two, exactly one returns true. Throws when
+   * the store cannot be reached.
+   */
+  claim(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
 
 /**
- * Signatures of ALTCHA challenges already redeemed, each kept until its challenge expires (after
- * which the challenge is refused as expired anyway). In memory, so it guards one process: with
- * several nodes a solution redeemed on one could be replayed once on each other node, until the
- * challenge expires; closing that needs a store every node shares.
+ * How long a store keeps an entry after its challenge expires before it may forget it: so that a
+ * node whose clock lags the claiming node's (or the store's) by less than this still finds it.
  */
-export class UsedChallenges {
-  readonly #expiryBySignature = new Map<string, number>();
-  #nextSweepAt = 0;
-
-  /** Records the signature and returns true, or returns false if it was already redeemed. */
-  claim(signature: string, expiresAtMs: number, nowMs: number): boolean {
-    this.#sweep(nowMs);
-    // Synchronous check-and-set: two concurrent requests with one payload cannot both pass.
-    if (this.#expiryBySignature.has(signature)) return false;
-    this.#expiryBySignature.set(signature, expiresAtMs);
-    return true;
-  }
-
-  get size(): number {
-    return this.#expiryBySignature.size;
-  }
-
-  #sweep(nowMs: number): void {
-    if (nowMs < this.#nextSweepAt) return;
-    this.#nextSweepAt = nowMs + SWEEP_INTERVAL_MS;
-    for (const [signature, expiresAtMs] of this.#expiryBySignature) {
-      if (expiresAtMs <= nowMs) this.#expiryBySignature.delete(signature);
-    }
-  }
-}
+export const KEPT_AFTER_EXPIRY_MS = 60_000;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
 import { startWard, type RunningWard } from '../../../test/harness.ts';
+import { redisAnswers, TEST_REDIS_URL as REDIS_URL } from '../../../test/redis.ts';
 import { errorCode, login, signIn } from '../../../test/sign-in.ts';
 import { createTestUser, ownerDb } from '../../../test/users.ts';
 import { FREE_FAILURES } from './policy.ts';
@@ -16,22 +17,6 @@ import type { ThrottleStore } from './store.ts';
 // end at 100 failures, the address window, and claims that stay exact under a burst of parallel
 // guesses. Redis is the one at TEST_REDIS_URL (default 127.0.0.1:6379); keys made here are removed
 // after. Without a Redis to talk to, its tests are reported as skipped.
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 const withRedis = (await redisAnswers(REDIS_URL)) ? {} : { skip: `no Redis answers at ${REDIS_URL}` };
 const TEST_PREFIX = `ward-test:${randomBytes(4).toString('hex')}:`;
