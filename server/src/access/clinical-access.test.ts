@@ -280,17 +280,28 @@ describe('a care relationship', () => {
       .execute();
   }
 
+  async function review(justificationId: string): Promise<void> {
+    const response = await auditor.request('POST', `/access-justifications/${justificationId}/review`);
+    assert.equal(response.statusCode, 200, response.body);
+  }
+
+  async function endGrant(justificationId: string): Promise<void> {
+    await db
+      .updateTable('ward.access_justifications')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', justificationId)
+      .execute();
+  }
+
   test("is an encounter of one's own within 30 days; moved back 31 days, it is gone", async () => {
     const clinician = await doctor();
     const patientId = await newPatientId();
     const grant = await justify(clinician, patientId);
     const encounterId = await createEncounter(clinician, patientId);
-    // The justification ends; the encounter the clinician wrote keeps the record open.
-    await db
-      .updateTable('ward.access_justifications')
-      .set({ expires_at: new Date(Date.now() - 1000) })
-      .where('id', '=', grant.id)
-      .execute();
+    // Once someone has reviewed the access it was written under, the encounter the clinician wrote
+    // keeps the record open after the justification ends.
+    await review(grant.id);
+    await endGrant(grant.id);
     assert.equal(await recordStatus(clinician, patientId), '200');
     assert.equal((await clinicalAccessShown(clinician, patientId))?.basis, 'care_relationship');
 
@@ -315,6 +326,20 @@ describe('a care relationship', () => {
     }
   });
 
+  test('an encounter written under a justified access is none until that access is reviewed', async () => {
+    const clinician = await doctor();
+    const patientId = await newPatientId();
+    const grant = await justify(clinician, patientId);
+    await createEncounter(clinician, patientId);
+    // Within the grant the record is open on its basis, the justification, not a care relationship.
+    assert.equal((await clinicalAccessShown(clinician, patientId))?.basis, 'justification');
+    await endGrant(grant.id);
+    assert.equal(await recordStatus(clinician, patientId), '403 justification_required');
+    // A second person's look at the access makes the encounter count.
+    await review(grant.id);
+    assert.equal((await clinicalAccessShown(clinician, patientId))?.basis, 'care_relationship');
+  });
+
   test("someone else's encounter gives no care relationship", async () => {
     const clinician = await doctor();
     const colleague = await doctor();
@@ -332,8 +357,9 @@ describe('a care relationship', () => {
     const stranger = await doctor();
     const patientId = await newPatientId();
     const otherPatientId = await newPatientId();
-    await justify(carer, patientId);
+    const grant = await justify(carer, patientId);
     await createEncounter(carer, patientId);
+    await review(grant.id);
     const elsewhere = await signedInMember(app, db, true, ['doctor']);
     const readers = [
       { member: carer, id: patientId, expect: 'care_relationship' },

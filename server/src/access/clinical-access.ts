@@ -44,10 +44,16 @@ export function clinicalAccessFacts(subject: ClinicalAccessSubject): {
 } {
   const { institutionId, userId, patientId, careRelationshipDays } = subject;
   return {
+    // An encounter recorded under a justified access counts once someone has reviewed that access
+    // (migration 0009): a clinician cannot turn a 24-hour grant into a care relationship alone.
     care: sql<boolean>`EXISTS (
-      SELECT 1 FROM ward.encounters
-       WHERE institution_id = ${institutionId} AND author_id = ${userId} AND patient_id = ${patientId}
-         AND occurred_at > now() - make_interval(days => ${careRelationshipDays}))`,
+      SELECT 1 FROM ward.encounters e
+       WHERE e.institution_id = ${institutionId} AND e.author_id = ${userId} AND e.patient_id = ${patientId}
+         AND e.occurred_at > now() - make_interval(days => ${careRelationshipDays})
+         AND (e.justification_id IS NULL OR EXISTS (
+               SELECT 1 FROM ward.access_justifications j
+                WHERE j.institution_id = e.institution_id AND j.id = e.justification_id
+                  AND j.reviewed_at IS NOT NULL)))`,
     justifiedUntil: sql<Date | null>`(
       SELECT max(expires_at) FROM ward.access_justifications
        WHERE institution_id = ${institutionId} AND user_id = ${userId} AND patient_id = ${patientId}
@@ -101,6 +107,25 @@ export async function requireClinicalAccess(
     );
   }
   return result;
+}
+
+/** The justified access the member holds now for the patient, the latest-ending one, if any. */
+export async function liveJustificationId(
+  db: Kysely<Schema>,
+  access: InstitutionAccess,
+  patientId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('ward.access_justifications')
+    .select('id')
+    .where('institution_id', '=', access.institutionId)
+    .where('user_id', '=', access.userId)
+    .where('patient_id', '=', patientId)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .orderBy('expires_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
 }
 
 /** Grants justified access for the institution's window and audits it, flagged for review. */

@@ -164,6 +164,17 @@ export class StaffAdministration {
       if (!(await lockInstitutionStaff(trx, institutionId))) throw notFound();
       const before = await findStaffMember(trx, institutionId, userId);
       if (!before) throw notFound();
+      // Separation of duties: an administrator who could give themselves a clinical role, a laxer
+      // security level, wider hours or the export permission could grant themselves what the
+      // institution withholds from administrators. Another administrator (or a system
+      // administrator) makes such a change, and the trail shows who.
+      if (userId === actor.actorId) {
+        throw new ApiError(
+          'forbidden',
+          'You cannot change your own roles, security level, access hours or export permission: ask another administrator.',
+          { details: { reason: 'self' } },
+        );
+      }
       if (before.version !== input.version) {
         throw new ApiError(
           'version_conflict',

@@ -444,7 +444,7 @@ describe('who may administer staff', () => {
 });
 
 describe('the last administrator', () => {
-  test('an administrator cannot demote or disable themselves', async () => {
+  test('an administrator cannot change their own access, demote or disable themselves', async () => {
     const admin = await signedInMember(app, db, true, ['institution_admin', 'doctor']);
     await createTestUser(db, { institution: admin.institutionId, roles: ['institution_admin'] });
     const me = await memberOf(admin, admin.id);
@@ -453,8 +453,8 @@ describe('the last administrator', () => {
       version: me.version,
       roles: ['doctor'],
     });
-    assert.equal(demote.statusCode, 409);
-    assert.match(demote.json<{ error: { message: string } }>().error.message, /your own administrator role/);
+    assert.equal(demote.statusCode, 403);
+    assert.match(demote.json<{ error: { message: string } }>().error.message, /your own roles/);
     const disable = await as(app, admin.token, 'POST', `${userUrl(admin.institutionId, admin.id)}/disable`);
     assert.equal(disable.statusCode, 409);
     assert.match(disable.json<{ error: { message: string } }>().error.message, /your own account/);
@@ -466,7 +466,23 @@ describe('the last administrator', () => {
       roles: ['institution_admin'],
       level: 'Maximum',
     });
-    assert.equal(otherChanges.statusCode, 200, 'keeping the administrator role, anything else may change');
+    assert.equal(otherChanges.statusCode, 403, 'separation of duties: another administrator changes it');
+    for (const change of [
+      { roles: ['institution_admin', 'doctor', 'auditor'] },
+      { level: 'Standard' },
+      { exportPermission: { granted: true, note: 'my own say-so' } },
+      { accessHours: { mode: 'within', windows: [{ days: [1], start: '00:00', end: '23:00' }] } },
+    ]) {
+      const response = await as(app, admin.token, 'PATCH', userUrl(admin.institutionId, admin.id), {
+        version: me.version,
+        ...change,
+      });
+      assert.equal(response.statusCode, 403, JSON.stringify(change));
+    }
+    assert.equal(await auditCount(db, admin.institutionId), audits);
+    const after = await memberOf(admin, admin.id);
+    assert.deepEqual(after.roles, ['institution_admin', 'doctor']);
+    assert.equal(after.version, me.version);
   });
 
   test('keeps the last active administrator, whoever asks', async () => {

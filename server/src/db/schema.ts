@@ -183,6 +183,8 @@ export interface EncountersTable {
   occurred_at: Date;
   type: 'outpatient' | 'inpatient' | 'emergency' | 'home' | 'telehealth';
   reason: string;
+  /** The justified access it was recorded under: a care relationship only once that is reviewed. */
+  justification_id: string | null;
   created_at: Timestamp;
 }
 

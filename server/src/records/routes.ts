@@ -3,7 +3,12 @@ import type { FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { requireAccess, type InstitutionAccess } from '../access/authorize.ts';
-import { JUSTIFICATION_REASONS, justifyAccess, requireClinicalAccess } from '../access/clinical-access.ts';
+import {
+  JUSTIFICATION_REASONS,
+  justifyAccess,
+  liveJustificationId,
+  requireClinicalAccess,
+} from '../access/clinical-access.ts';
 import { requestContext, type AuditEvent, type AuditLog } from '../audit/log.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
@@ -319,9 +324,16 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
       }
       await requirePatient(db, access, request.params.pid);
       // Writing to a record is opening it: the same care relationship or justification applies.
-      await requireClinicalAccess(db, access, request.params.pid);
+      const clinical = await requireClinicalAccess(db, access, request.params.pid);
       const id = uuidv7();
       await db.transaction().execute(async (trx) => {
+        // Under a justified access, the encounter names it, and is no care relationship until that
+        // access has been reviewed (migration 0009).
+        let justificationId: string | null = null;
+        if (clinical.basis === 'justification') {
+          justificationId = (await liveJustificationId(trx, access, request.params.pid)) ?? null;
+          if (justificationId === null) await requireClinicalAccess(trx, access, request.params.pid);
+        }
         await trx
           .insertInto('ward.encounters')
           .values({
@@ -332,6 +344,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
             occurred_at: occurredAt,
             type: request.body.type,
             reason: request.body.reason,
+            justification_id: justificationId,
           })
           .execute();
         await audit.record(
