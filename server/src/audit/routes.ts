@@ -222,7 +222,7 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
           .where('id', '=', request.params.jid)
           .forUpdate()
           .executeTakeFirst();
-        if (!justification || justification.reviewed_at !== null)
+        if (justification?.reviewed_at !== null)
           throw new ApiError('not_found', 'No such justification waiting for review.');
         // A review is a second person's look at the access: the one who stated the reason cannot
         // clear it from the list, whatever roles they also hold.
