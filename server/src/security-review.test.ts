@@ -5,6 +5,7 @@ import type { Schema } from './db/schema.ts';
 import type { WardApp } from './http/types.ts';
 import { addMembership } from './identity/store.ts';
 import { as, signedInMember as signedInAdmin, tokenOfLink } from './admin/test-support.ts';
+import { stepUp } from './auth/step-up/test-support.ts';
 import {
   createEncounter,
   createPatient,
@@ -53,6 +54,7 @@ describe('password reset links', () => {
     // or suspect the link leaked. Whoever holds the link must not be able to take the account over.
     const admin = await signedInAdmin(app, db, true, ['institution_admin']);
     const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
+    await stepUp(app, admin.token, admin.password);
     const issued = await as(
       app,
       admin.token,

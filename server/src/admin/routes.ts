@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/log.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
+import type { StepUpService } from '../auth/step-up/service.ts';
 import type { WardConfig } from '../config/types.ts';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
@@ -16,6 +17,7 @@ export interface AdminRouteDeps {
   readonly audit: AuditLog;
   readonly sessions: SessionService;
   readonly twoFactor: TwoFactorService;
+  readonly stepUp: StepUpService;
   readonly config: Pick<WardConfig, 'server'>;
 }
 
@@ -28,6 +30,7 @@ export function registerAdminRoutes(app: WardApp, deps: AdminRouteDeps): void {
   const publicUrl = deps.config.server.publicUrl;
   registerStaffRoutes(app, {
     db,
+    stepUp: deps.stepUp,
     staff: new StaffAdministration({
       db,
       audit,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
@@ -8,6 +9,7 @@ import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, login, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb, strongPassword } from '../../test/users.ts';
 import { addMembership } from '../identity/store.ts';
+import { stepUp } from '../auth/step-up/test-support.ts';
 import { as, auditRowsOf, signedInMember, tokenOfLink } from './test-support.ts';
 
 // What an administrator can do about a person's access, as that person (and an attacker holding
@@ -137,12 +139,13 @@ describe('a password reset link', () => {
   test('lets the person choose a new password; the old one stops working', async () => {
     const admin = await signedInMember(app, db, true, ['institution_admin']);
     const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
-    const response = await as(
-      app,
-      admin.token,
-      'POST',
-      `${userUrl(admin.institutionId, doctor.id)}/password-reset`,
-    );
+    const requestLink = (): Promise<LightMyRequestResponse> =>
+      as(app, admin.token, 'POST', `${userUrl(admin.institutionId, doctor.id)}/password-reset`);
+    // The administrator's session alone is not enough: they confirm their own password first.
+    assert.equal(errorCode(await requestLink()), 'reauthentication_required');
+    assert.equal((await auditRowsOf(db, 'admin.password_reset_link', doctor.id)).length, 0);
+    await stepUp(app, admin.token, admin.password);
+    const response = await requestLink();
     assert.equal(response.statusCode, 200, response.body);
     const { link, validHours } = response.json<{ link: string; validHours: number }>();
     assert.equal(validHours, 24);
@@ -211,7 +214,17 @@ describe('resetting a second factor', () => {
     const listed = await as(app, admin.token, 'GET', userUrl(institution, doctor.id));
     assert.equal(listed.json<{ twoFactorEnabled: boolean }>().twoFactorEnabled, true);
 
-    const response = await as(app, admin.token, 'POST', `${userUrl(institution, doctor.id)}/2fa/reset`);
+    const reset = (): Promise<LightMyRequestResponse> =>
+      as(app, admin.token, 'POST', `${userUrl(institution, doctor.id)}/2fa/reset`);
+    assert.equal(errorCode(await reset()), 'reauthentication_required');
+    assert.equal(
+      (await as(app, admin.token, 'GET', userUrl(institution, doctor.id))).json<{
+        twoFactorEnabled: boolean;
+      }>().twoFactorEnabled,
+      true,
+    );
+    await stepUp(app, admin.token, admin.password);
+    const response = await reset();
     assert.equal(response.statusCode, 200, response.body);
     assert.deepEqual(response.json(), { reset: true });
     const [row] = await auditRowsOf(db, 'twofactor.reset', doctor.id);

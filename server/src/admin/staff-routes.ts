@@ -1,7 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { requireAccess } from '../access/authorize.ts';
 import { signInHistory } from '../account/last-access.ts';
+import { requireAuth } from '../auth/sessions/http.ts';
+import type { StepUpService } from '../auth/step-up/service.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
@@ -20,6 +23,7 @@ import { findStaffMember, searchStaff } from './staff-store.ts';
 export interface StaffRouteDeps {
   readonly db: Kysely<Schema>;
   readonly staff: StaffAdministration;
+  readonly stepUp: StepUpService;
 }
 
 const permission = 'users.manage' as const;
@@ -46,7 +50,19 @@ function decodeCursor(cursor: string): string {
 
 /** Administration > Users/Doctors: the institution's staff, for its administrators (`users.manage`). */
 export function registerStaffRoutes(app: WardApp, deps: StaffRouteDeps): void {
-  const { db, staff } = deps;
+  const { db, staff, stepUp } = deps;
+  // Resetting someone's credentials hands their account to whoever sets the new ones: the
+  // administrator confirms their own password (and code) first, so a session left open is not
+  // enough. Whether the person is theirs to reset is answered first (404, or 403 for their own or
+  // a shared account), without asking for the password.
+  const requireFreshAdministrator = async (
+    request: FastifyRequest,
+    userId: string,
+    purpose: string,
+  ): Promise<void> => {
+    await staff.mayResetCredentials(actorOf(request), requireAccess(request).institutionId, userId);
+    await stepUp.requireRecent(requireAuth(request).sessionId, purpose);
+  };
 
   app.get(
     '/api/institutions/:iid/admin/users',
@@ -207,6 +223,11 @@ export function registerStaffRoutes(app: WardApp, deps: StaffRouteDeps): void {
     },
     async (request) => {
       const access = requireAccess(request);
+      await requireFreshAdministrator(
+        request,
+        request.params.uid,
+        "reset someone's two-factor authentication",
+      );
       return staff.resetTwoFactor(actorOf(request), access.institutionId, request.params.uid);
     },
   );
@@ -235,6 +256,7 @@ export function registerStaffRoutes(app: WardApp, deps: StaffRouteDeps): void {
     },
     async (request) => {
       const access = requireAccess(request);
+      await requireFreshAdministrator(request, request.params.uid, 'issue a password reset link');
       return staff.passwordResetLink(actorOf(request), access.institutionId, request.params.uid);
     },
   );

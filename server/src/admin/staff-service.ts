@@ -388,6 +388,11 @@ export class StaffAdministration {
    * suspended elsewhere still counts: it may be restored, and the account must still be its
    * owner's then.
    */
+  async mayResetCredentials(actor: Actor, institutionId: string, userId: string): Promise<void> {
+    await this.#credentialsTarget(actor, institutionId, userId);
+  }
+
+  /** The same check, giving the person. */
   async #credentialsTarget(actor: Actor, institutionId: string, userId: string): Promise<StaffMember> {
     const { db } = this.#deps;
     const member = await findStaffMember(db, institutionId, userId);

@@ -9,17 +9,15 @@ import { createInstitution } from '../identity/store.ts';
 import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb } from '../../test/users.ts';
+import { ageReauthentication, reauthenticate, stepUp } from '../auth/step-up/test-support.ts';
 import {
-  ageReauthentication,
   auditEventsOf,
   EXPORT_TEST_AGENT,
   eventually,
   grantExport,
   neutralised,
   parseCsv,
-  reauthenticate,
   signedInExporter,
-  stepUp,
   type Exporter,
 } from './test-support.ts';
 

@@ -123,7 +123,7 @@ export function registerExportRoutes(app: WardApp, deps: ExportRouteDeps): void 
         'You do not have the export permission in this institution; an administrator grants it per user.',
       );
     }
-    await stepUp.requireRecent(requireAuth(request).sessionId);
+    await stepUp.requireRecent(requireAuth(request).sessionId, 'export');
     return access;
   }
 

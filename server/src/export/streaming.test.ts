@@ -9,14 +9,8 @@ import { createInstitution } from '../identity/store.ts';
 import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer } from '../../test/sign-in.ts';
 import { ownerDb } from '../../test/users.ts';
-import {
-  auditEventsOf,
-  eventually,
-  seedPatients,
-  signedInExporter,
-  stepUp,
-  type Exporter,
-} from './test-support.ts';
+import { stepUp } from '../auth/step-up/test-support.ts';
+import { auditEventsOf, eventually, seedPatients, signedInExporter, type Exporter } from './test-support.ts';
 
 // A large export over real HTTP: it streams (the first bytes leave before the last rows are read, and
 // memory stays flat), one export at a time per user (a second one meanwhile gets 409; one abandoned

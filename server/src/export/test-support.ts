@@ -1,5 +1,5 @@
 // Test and benchmark support for exports: the export permission granted as an administrator would,
-// the step-up re-authentication over Ward's real route, many patients seeded in one SQL statement,
+// many patients seeded in one SQL statement,
 // and an independent reading of what an export sends (CSV per RFC 4180, spreadsheet neutralisation).
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
@@ -9,6 +9,7 @@ import type { WardApp } from '../http/types.ts';
 import type { InstitutionRole } from '../identity/roles.ts';
 import { bearer, signIn } from '../../test/sign-in.ts';
 import { createTestUser, type TestUser } from '../../test/users.ts';
+import { stepUp } from '../auth/step-up/test-support.ts';
 
 /** Grants (or withdraws) a member's export permission, as Administration > Users does. */
 export async function grantExport(
@@ -24,40 +25,6 @@ export async function grantExport(
     .where('institution_id', '=', institutionId)
     .executeTakeFirst();
   assert.equal(result.numUpdatedRows, 1n, 'the user is a member of the institution');
-}
-
-export function reauthenticate(
-  app: WardApp,
-  token: string,
-  password: string,
-  code?: string,
-): Promise<LightMyRequestResponse> {
-  return app.inject({
-    method: 'POST',
-    url: '/api/me/reauthenticate',
-    headers: bearer(token),
-    payload: code === undefined ? { password } : { password, code },
-  });
-}
-
-/** Re-authenticates and insists that it worked. */
-export async function stepUp(app: WardApp, token: string, password: string, code?: string): Promise<void> {
-  const response = await reauthenticate(app, token, password, code);
-  assert.equal(response.statusCode, 200, `re-authentication refused: ${response.body}`);
-}
-
-/** Moves this user's latest re-authentication `minutes` into the past (the clock moving on). */
-export async function ageReauthentication(
-  db: Kysely<Schema>,
-  userId: string,
-  minutes: number,
-): Promise<void> {
-  await db
-    .updateTable('ward.sessions')
-    .set({ reauthenticated_at: sql<Date>`reauthenticated_at - make_interval(mins => ${minutes})` })
-    .where('user_id', '=', userId)
-    .where('reauthenticated_at', 'is not', null)
-    .execute();
 }
 
 /**

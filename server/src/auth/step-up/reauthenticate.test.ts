@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
-import { grantExport, reauthenticate } from '../../export/test-support.ts';
+import { grantExport } from '../../export/test-support.ts';
+import { reauthenticate } from './test-support.ts';
 import type { WardApp } from '../../http/types.ts';
 import {
   awayFromStepBoundary,

@@ -83,8 +83,11 @@ export class StepUpService {
     return row.reauthenticated_at ?? new Date();
   }
 
-  /** Throws 403 `reauthentication_required` unless the session re-authenticated within the window. */
-  async requireRecent(sessionId: string): Promise<void> {
+  /**
+   * Throws 403 `reauthentication_required` unless the session re-authenticated within the window;
+   * `purpose` completes "Confirm your password (and two-factor code) to …".
+   */
+  async requireRecent(sessionId: string, purpose: string): Promise<void> {
     const row = await this.#deps.db
       .selectFrom('ward.sessions')
       .select(
@@ -95,7 +98,7 @@ export class StepUpService {
     if (!row?.fresh) {
       throw new ApiError(
         'reauthentication_required',
-        `Confirm your password (and two-factor code) to export: it is valid for ${STEP_UP_MINUTES} minutes.`,
+        `Confirm your password (and two-factor code) to ${purpose}: it is valid for ${STEP_UP_MINUTES} minutes.`,
       );
     }
   }
