@@ -1,28 +1,42 @@
-import type { ReactNode } from 'react';
+import type { ComponentType, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AccessHoursWarning } from './admin/AccessHoursWarning.tsx';
 import { adminPageAt } from './admin/pages.ts';
-import { AuditPage } from './audit/AuditPage.tsx';
 import { InstitutionProvider } from './clinical/InstitutionContext.tsx';
-import { PatientPage, patientIdIn } from './clinical/PatientPage.tsx';
-import { PatientsPage } from './clinical/PatientsPage.tsx';
+import { patientIdIn } from './clinical/paths.ts';
 import { AppHeader } from './components/AppHeader.tsx';
+import { PageBoundary, PageLoading } from './components/PageBoundary.tsx';
 import { PageHeading } from './components/PageHeading.tsx';
 import { ServerStatus } from './components/ServerStatus.tsx';
-import { ExportPage } from './export/ExportPage.tsx';
-import { ChangePasswordRequiredPage } from './pages/ChangePasswordRequiredPage.tsx';
-import { HomePage } from './pages/HomePage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
-import { ProfilePage } from './pages/ProfilePage.tsx';
-import { SecondFactorRequiredPage } from './pages/SecondFactorRequiredPage.tsx';
-import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
-import { SignInHistoryPage } from './pages/SignInHistoryPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { lazyPage } from './router/lazyPage.ts';
 import { RouterProvider, useRouter } from './router/Router.tsx';
 import { SessionProvider, useSession } from './session/SessionContext.tsx';
 
+// Only the sign-in page and the shell around it are in the first download. Every other page is fetched
+// the first time it is shown, one chunk per area: moving within an area needs no further download.
+const accountPages = () => import('./pages/account-pages.ts');
+const clinicalPages = () => import('./clinical/clinical-pages.ts');
+const HomePage = lazyPage(accountPages, (m) => m.HomePage);
+const ProfilePage = lazyPage(accountPages, (m) => m.ProfilePage);
+const SignInHistoryPage = lazyPage(accountPages, (m) => m.SignInHistoryPage);
+const SetPasswordPage = lazyPage(accountPages, (m) => m.SetPasswordPage);
+const ChangePasswordRequiredPage = lazyPage(accountPages, (m) => m.ChangePasswordRequiredPage);
+const SecondFactorRequiredPage = lazyPage(accountPages, (m) => m.SecondFactorRequiredPage);
+const PatientsPage = lazyPage(clinicalPages, (m) => m.PatientsPage);
+const PatientPage = lazyPage(clinicalPages, (m) => m.PatientPage);
+const AuditPage = lazyPage(
+  () => import('./audit/AuditPage.tsx'),
+  (m) => m.AuditPage,
+);
+const ExportPage = lazyPage(
+  () => import('./export/ExportPage.tsx'),
+  (m) => m.ExportPage,
+);
+
 /** The pages of a signed-in, unrestricted session, by path. */
-const SIGNED_IN_PAGES: Readonly<Record<string, () => ReactNode>> = {
+const SIGNED_IN_PAGES: Readonly<Record<string, ComponentType>> = {
   '/': HomePage,
   '/profile': ProfilePage,
   '/profile/sign-ins': SignInHistoryPage,
@@ -43,11 +57,7 @@ function CurrentPage(): ReactNode {
 
   switch (status.kind) {
     case 'loading':
-      return (
-        <p className="app-loading" role="status">
-          {t('app.loading')}
-        </p>
-      );
+      return <PageLoading />;
     case 'unavailable':
       return (
         <section className="card" role="alert">
@@ -83,7 +93,9 @@ export function App(): ReactNode {
             <AppHeader />
             <main className="app-main">
               <AccessHoursWarning />
-              <CurrentPage />
+              <PageBoundary>
+                <CurrentPage />
+              </PageBoundary>
             </main>
             <ServerStatus />
           </div>

@@ -1,11 +1,16 @@
-import type { ReactNode } from 'react';
-import { InstitutionSettingsPage } from './InstitutionSettingsPage.tsx';
-import { InstitutionsPage } from './InstitutionsPage.tsx';
-import { StaffMemberPage, staffMemberIdIn } from './StaffMemberPage.tsx';
-import { StaffPage } from './StaffPage.tsx';
+import type { ComponentType } from 'react';
+import { lazyPage } from '../router/lazyPage.ts';
+import { staffMemberIdIn } from './paths.ts';
+
+// Fetched the first time one of them is shown, all in one chunk.
+const adminPages = () => import('./admin-pages.ts');
+const StaffPage = lazyPage(adminPages, (m) => m.StaffPage);
+const InstitutionSettingsPage = lazyPage(adminPages, (m) => m.InstitutionSettingsPage);
+const InstitutionsPage = lazyPage(adminPages, (m) => m.InstitutionsPage);
+const StaffMemberPage = lazyPage(adminPages, (m) => m.StaffMemberPage);
 
 /** The administration page a path shows, or undefined when the path is not one of them. */
-export function adminPageAt(path: string): (() => ReactNode) | undefined {
+export function adminPageAt(path: string): ComponentType | undefined {
   switch (path) {
     case '/admin':
     case '/admin/users':
