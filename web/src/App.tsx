@@ -10,7 +10,7 @@ import { PageHeading } from './components/PageHeading.tsx';
 import { ServerStatus } from './components/ServerStatus.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
-import { lazyPage } from './router/lazyPage.ts';
+import { lazyFeaturePage, lazyPage } from './router/lazyPage.tsx';
 import { RouterProvider, useRouter } from './router/Router.tsx';
 import { SessionProvider, useSession } from './session/SessionContext.tsx';
 
@@ -24,13 +24,13 @@ const SignInHistoryPage = lazyPage(accountPages, (m) => m.SignInHistoryPage);
 const SetPasswordPage = lazyPage(accountPages, (m) => m.SetPasswordPage);
 const ChangePasswordRequiredPage = lazyPage(accountPages, (m) => m.ChangePasswordRequiredPage);
 const SecondFactorRequiredPage = lazyPage(accountPages, (m) => m.SecondFactorRequiredPage);
-const PatientsPage = lazyPage(clinicalPages, (m) => m.PatientsPage);
-const PatientPage = lazyPage(clinicalPages, (m) => m.PatientPage);
-const AuditPage = lazyPage(
+const PatientsPage = lazyFeaturePage(clinicalPages, (m) => m.PatientsPage);
+const PatientPage = lazyFeaturePage(clinicalPages, (m) => m.PatientPage);
+const AuditPage = lazyFeaturePage(
   () => import('./audit/AuditPage.tsx'),
   (m) => m.AuditPage,
 );
-const ExportPage = lazyPage(
+const ExportPage = lazyFeaturePage(
   () => import('./export/ExportPage.tsx'),
   (m) => m.ExportPage,
 );

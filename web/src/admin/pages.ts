@@ -1,13 +1,13 @@
 import type { ComponentType } from 'react';
-import { lazyPage } from '../router/lazyPage.ts';
+import { lazyFeaturePage } from '../router/lazyPage.tsx';
 import { staffMemberIdIn } from './paths.ts';
 
 // Fetched the first time one of them is shown, all in one chunk.
 const adminPages = () => import('./admin-pages.ts');
-const StaffPage = lazyPage(adminPages, (m) => m.StaffPage);
-const InstitutionSettingsPage = lazyPage(adminPages, (m) => m.InstitutionSettingsPage);
-const InstitutionsPage = lazyPage(adminPages, (m) => m.InstitutionsPage);
-const StaffMemberPage = lazyPage(adminPages, (m) => m.StaffMemberPage);
+const StaffPage = lazyFeaturePage(adminPages, (m) => m.StaffPage);
+const InstitutionSettingsPage = lazyFeaturePage(adminPages, (m) => m.InstitutionSettingsPage);
+const InstitutionsPage = lazyFeaturePage(adminPages, (m) => m.InstitutionsPage);
+const StaffMemberPage = lazyFeaturePage(adminPages, (m) => m.StaffMemberPage);
 
 /** The administration page a path shows, or undefined when the path is not one of them. */
 export function adminPageAt(path: string): ComponentType | undefined {
