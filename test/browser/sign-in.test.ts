@@ -160,6 +160,8 @@ void describe('sign-in pages', () => {
     await page.getByRole('link', { name: 'See your sign-in history' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign-in history' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/profile/sign-ins');
+    // The heading shows before the history has arrived.
+    await page.locator('table.sign-ins').waitFor();
     const outcomes = await page.locator('table.sign-ins tbody td:last-child').allTextContents();
     assert.deepEqual(outcomes, ['Signed in', 'Wrong password', 'Signed in']);
     await finish(opened);
