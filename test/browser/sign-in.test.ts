@@ -177,6 +177,32 @@ void describe('sign-in pages', () => {
     await finish(opened);
   });
 
+  void test('after home, the other account pages open without a loading step', async () => {
+    const password = 'amber kettle sings at dawn';
+    const user = await doctor(password);
+    const opened = await open(browser!, ward!.url + '/');
+    const { page } = opened;
+    await signIn(page, user, password);
+    // Home brought the account pages' code; from here on, count every "Loading…" shown in place of a page.
+    await page.evaluate(`
+      globalThis.pageLoadingShown = 0;
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.addedNodes)
+            if (node instanceof Element && node.matches('.app-loading')) globalThis.pageLoadingShown += 1;
+      }).observe(document.querySelector('main'), { childList: true, subtree: true });
+    `);
+    const nav = page.getByRole('navigation', { name: 'Your account' });
+    await nav.getByRole('link', { name: 'Profile' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: `Welcome, ${user.displayName}` }).waitFor();
+    await page.getByRole('link', { name: 'See your sign-in history' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign-in history' }).waitFor();
+    assert.equal(await page.evaluate<number>('globalThis.pageLoadingShown'), 0);
+    await finish(opened);
+  });
+
   void test('profile: a weak new password shows live reasons, a strong one is accepted, the old one stops working', async () => {
     const oldPassword = 'paper kites over a windy hill';
     const newPassword = 'violet canyon morning harbor 47';

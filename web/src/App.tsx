@@ -1,4 +1,4 @@
-import type { ComponentType, ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AccessHoursWarning } from './admin/AccessHoursWarning.tsx';
 import { adminPageAt } from './admin/pages.ts';
@@ -16,16 +16,14 @@ import { SessionProvider, useSession } from './session/SessionContext.tsx';
 
 // Only the sign-in page and the shell around it are in the first download. Every other page is fetched
 // the first time it is shown, one chunk per area: moving within an area needs no further download.
-const accountPages = () => import('./pages/account-pages.ts');
-const clinicalPages = () => import('./clinical/clinical-pages.ts');
-const HomePage = lazyPage(accountPages, (m) => m.HomePage);
-const ProfilePage = lazyPage(accountPages, (m) => m.ProfilePage);
-const SignInHistoryPage = lazyPage(accountPages, (m) => m.SignInHistoryPage);
-const SetPasswordPage = lazyPage(accountPages, (m) => m.SetPasswordPage);
-const ChangePasswordRequiredPage = lazyPage(accountPages, (m) => m.ChangePasswordRequiredPage);
-const SecondFactorRequiredPage = lazyPage(accountPages, (m) => m.SecondFactorRequiredPage);
-const PatientsPage = lazyFeaturePage(clinicalPages, (m) => m.PatientsPage);
-const PatientPage = lazyFeaturePage(clinicalPages, (m) => m.PatientPage);
+const AccountPages = lazyPage(
+  () => import('./pages/AccountPages.tsx'),
+  (m) => m.AccountPages,
+);
+const ClinicalPages = lazyFeaturePage(
+  () => import('./clinical/ClinicalPages.tsx'),
+  (m) => m.ClinicalPages,
+);
 const AuditPage = lazyFeaturePage(
   () => import('./audit/AuditPage.tsx'),
   (m) => m.AuditPage,
@@ -34,15 +32,19 @@ const ExportPage = lazyFeaturePage(
   () => import('./export/ExportPage.tsx'),
   (m) => m.ExportPage,
 );
+const AdminPages = lazyFeaturePage(
+  () => import('./admin/AdminPages.tsx'),
+  (m) => m.AdminPages,
+);
 
 /** The pages of a signed-in, unrestricted session, by path. */
-const SIGNED_IN_PAGES: Readonly<Record<string, ComponentType>> = {
-  '/': HomePage,
-  '/profile': ProfilePage,
-  '/profile/sign-ins': SignInHistoryPage,
-  '/patients': PatientsPage,
-  '/audit': AuditPage,
-  '/export': ExportPage,
+const SIGNED_IN_PAGES: Readonly<Record<string, ReactNode>> = {
+  '/': <AccountPages page="home" />,
+  '/profile': <AccountPages page="profile" />,
+  '/profile/sign-ins': <AccountPages page="signInHistory" />,
+  '/patients': <ClinicalPages page="patients" />,
+  '/audit': <AuditPage />,
+  '/export': <ExportPage />,
 };
 
 /** Which page the path shows, given who is signed in and what their session may do. */
@@ -53,7 +55,7 @@ function CurrentPage(): ReactNode {
   const { status } = session;
 
   // A set-password link works whoever is (or is not) signed in on this browser.
-  if (path === '/set-password') return <SetPasswordPage />;
+  if (path === '/set-password') return <AccountPages page="setPassword" />;
 
   switch (status.kind) {
     case 'loading':
@@ -73,13 +75,13 @@ function CurrentPage(): ReactNode {
       return <SignInPage />;
     case 'signedIn': {
       const state = status.me.sessionState;
-      if (state === 'password_change_required') return <ChangePasswordRequiredPage />;
-      if (state === 'second_factor_enrolment_required') return <SecondFactorRequiredPage />;
-      const Page =
-        SIGNED_IN_PAGES[path] ??
-        adminPageAt(path) ??
-        (patientIdIn(path) === undefined ? NotFoundPage : PatientPage);
-      return <Page />;
+      if (state === 'password_change_required') return <AccountPages page="changePasswordRequired" />;
+      if (state === 'second_factor_enrolment_required') return <AccountPages page="secondFactorRequired" />;
+      const page = SIGNED_IN_PAGES[path];
+      if (page !== undefined) return page;
+      const adminPage = adminPageAt(path);
+      if (adminPage !== undefined) return <AdminPages page={adminPage} />;
+      return patientIdIn(path) === undefined ? <NotFoundPage /> : <ClinicalPages page="patient" />;
     }
   }
 }

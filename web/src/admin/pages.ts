@@ -1,25 +1,17 @@
-import type { ComponentType } from 'react';
-import { lazyFeaturePage } from '../router/lazyPage.tsx';
+import type { AdminPage } from './AdminPages.tsx';
 import { staffMemberIdIn } from './paths.ts';
 
-// Fetched the first time one of them is shown, all in one chunk.
-const adminPages = () => import('./admin-pages.ts');
-const StaffPage = lazyFeaturePage(adminPages, (m) => m.StaffPage);
-const InstitutionSettingsPage = lazyFeaturePage(adminPages, (m) => m.InstitutionSettingsPage);
-const InstitutionsPage = lazyFeaturePage(adminPages, (m) => m.InstitutionsPage);
-const StaffMemberPage = lazyFeaturePage(adminPages, (m) => m.StaffMemberPage);
-
 /** The administration page a path shows, or undefined when the path is not one of them. */
-export function adminPageAt(path: string): ComponentType | undefined {
+export function adminPageAt(path: string): AdminPage | undefined {
   switch (path) {
     case '/admin':
     case '/admin/users':
-      return StaffPage;
+      return 'staff';
     case '/admin/settings':
-      return InstitutionSettingsPage;
+      return 'settings';
     case '/admin/institutions':
-      return InstitutionsPage;
+      return 'institutions';
     default:
-      return staffMemberIdIn(path) === undefined ? undefined : StaffMemberPage;
+      return staffMemberIdIn(path) === undefined ? undefined : 'staffMember';
   }
 }

@@ -1,3 +1,0 @@
-// The patient pages, fetched as one chunk the first time either is shown.
-export { PatientPage } from './PatientPage.tsx';
-export { PatientsPage } from './PatientsPage.tsx';
