@@ -16,5 +16,14 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     // Keep every asset a file of its own: fonts may not come from data: URIs under the CSP.
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // The libraries the first page needs (React, i18next) in a chunk of their own: its name changes
+          // only when they do, so after a deployment of Ward's own code browsers keep it from their cache.
+          groups: [{ name: 'vendor', test: /[\\/]node_modules[\\/]/, tags: ['$initial'] }],
+        },
+      },
+    },
   },
 });

@@ -99,6 +99,33 @@ void describe('web shell', () => {
     await closeShell(page, problems);
   });
 
+  void test('says it is loading a page, and offers a reload when the page’s code is gone', async () => {
+    const { page, problems } = await openShell();
+    // The sign-in page is up, so the first download is complete. From here on scripts answer 404, as
+    // after a deployment replaced this build's files; the first one is held back for a moment.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/assets/*.js', async (route) => {
+      await held;
+      await route.fulfill({ status: 404, body: '' });
+    });
+    // A client-side move to another page, as a link would make it.
+    await page.evaluate(
+      "history.pushState(null, '', '/set-password'); dispatchEvent(new PopStateEvent('popstate'))",
+    );
+    await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+    release();
+
+    const alert = page.getByRole('alert');
+    await alert.getByRole('heading', { level: 1, name: 'This page could not be loaded' }).waitFor();
+    await page.unroute('**/assets/*.js');
+    await alert.getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Choose your password' }).waitFor();
+    await closeShell(page, problems);
+  });
+
   void test('fits a 360 px wide phone without horizontal scrolling, in every language', async () => {
     const { page, problems } = await openShell(phone);
     const scrollWidth = (): Promise<number> => page.evaluate<number>('document.documentElement.scrollWidth');

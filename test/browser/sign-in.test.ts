@@ -160,6 +160,8 @@ void describe('sign-in pages', () => {
     await page.getByRole('link', { name: 'See your sign-in history' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign-in history' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/profile/sign-ins');
+    // The heading shows before the history has arrived.
+    await page.locator('table.sign-ins').waitFor();
     const outcomes = await page.locator('table.sign-ins tbody td:last-child').allTextContents();
     assert.deepEqual(outcomes, ['Signed in', 'Wrong password', 'Signed in']);
     await finish(opened);
@@ -172,6 +174,32 @@ void describe('sign-in pages', () => {
     assert.equal(await alertText(opened.page), INVALID_CREDENTIALS);
     assert.equal(await opened.page.getByLabel('Password', { exact: true }).inputValue(), '');
     assert.equal((await opened.page.request.get(ward!.url + '/api/me')).status(), 401);
+    await finish(opened);
+  });
+
+  void test('after home, the other account pages open without a loading step', async () => {
+    const password = 'amber kettle sings at dawn';
+    const user = await doctor(password);
+    const opened = await open(browser!, ward!.url + '/');
+    const { page } = opened;
+    await signIn(page, user, password);
+    // Home brought the account pages' code; from here on, count every "Loading…" shown in place of a page.
+    await page.evaluate(`
+      globalThis.pageLoadingShown = 0;
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.addedNodes)
+            if (node instanceof Element && node.matches('.app-loading')) globalThis.pageLoadingShown += 1;
+      }).observe(document.querySelector('main'), { childList: true, subtree: true });
+    `);
+    const nav = page.getByRole('navigation', { name: 'Your account' });
+    await nav.getByRole('link', { name: 'Profile' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: `Welcome, ${user.displayName}` }).waitFor();
+    await page.getByRole('link', { name: 'See your sign-in history' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign-in history' }).waitFor();
+    assert.equal(await page.evaluate<number>('globalThis.pageLoadingShown'), 0);
     await finish(opened);
   });
 

@@ -60,7 +60,7 @@ export function AccessHoursWarning(): ReactNode {
   );
   return (
     <p className="message message--warning access-hours-warning" role="alert">
-      {t('admin.hoursWarning', { time })}
+      {t('accessHours.endingSoon', { time })}
     </p>
   );
 }

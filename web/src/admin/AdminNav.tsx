@@ -17,12 +17,12 @@ export function AdminNav(): ReactNode {
     <>
       {administers(current) && (
         <li>
-          <Link to="/admin/users">{t('admin.nav.administration')}</Link>
+          <Link to="/admin/users">{t('nav.administration')}</Link>
         </li>
       )}
       {me.user.isSystemAdmin && (
         <li>
-          <Link to="/admin/institutions">{t('admin.nav.institutions')}</Link>
+          <Link to="/admin/institutions">{t('nav.institutions')}</Link>
         </li>
       )}
     </>

@@ -11,7 +11,7 @@ export function AdminSubNav({ institution }: { institution: Membership }): React
   return (
     <nav className="admin-subnav" aria-label={t('admin.nav.section')}>
       <p className="admin-subnav__where">
-        {t('admin.nav.administration')} · {institution.institutionName}
+        {t('nav.administration')} · {institution.institutionName}
       </p>
       <ul className="admin-subnav__links">
         <li>

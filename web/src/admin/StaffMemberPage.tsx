@@ -9,19 +9,12 @@ import { AccountActions } from './AccountActions.tsx';
 import { AdminGate } from './AdminGate.tsx';
 import { ExportPermissionSection } from './ExportPermissionSection.tsx';
 import { describeAdminError, isVersionConflict } from './labels.ts';
+import { staffMemberIdIn } from './paths.ts';
 import { RolesAndLevelSection } from './RolesAndLevelSection.tsx';
 import { StaffMemberSummary } from './StaffMemberSummary.tsx';
 import { StaffSignIns } from './StaffSignIns.tsx';
 import type { SaveChange, SecurityLevel, StaffMember } from './types.ts';
 import { useAdminApi } from './useAdminApi.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The person's id in a path such as /admin/users/<uuid>, or undefined when the path is not one. */
-export function staffMemberIdIn(path: string): string | undefined {
-  const match = /^\/admin\/users\/([^/]+)$/.exec(path);
-  return match?.[1] !== undefined && UUID.test(match[1]) ? match[1] : undefined;
-}
 
 type Loaded =
   { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; member: StaffMember };

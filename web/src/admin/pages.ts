@@ -1,20 +1,17 @@
-import type { ReactNode } from 'react';
-import { InstitutionSettingsPage } from './InstitutionSettingsPage.tsx';
-import { InstitutionsPage } from './InstitutionsPage.tsx';
-import { StaffMemberPage, staffMemberIdIn } from './StaffMemberPage.tsx';
-import { StaffPage } from './StaffPage.tsx';
+import type { AdminPage } from './AdminPages.tsx';
+import { staffMemberIdIn } from './paths.ts';
 
 /** The administration page a path shows, or undefined when the path is not one of them. */
-export function adminPageAt(path: string): (() => ReactNode) | undefined {
+export function adminPageAt(path: string): AdminPage | undefined {
   switch (path) {
     case '/admin':
     case '/admin/users':
-      return StaffPage;
+      return 'staff';
     case '/admin/settings':
-      return InstitutionSettingsPage;
+      return 'settings';
     case '/admin/institutions':
-      return InstitutionsPage;
+      return 'institutions';
     default:
-      return staffMemberIdIn(path) === undefined ? undefined : StaffMemberPage;
+      return staffMemberIdIn(path) === undefined ? undefined : 'staffMember';
   }
 }

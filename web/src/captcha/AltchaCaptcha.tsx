@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/ApiContext.tsx';
-import { solveAltchaChallenge } from './altcha.ts';
 
 type Progress = 'verifying' | 'verified' | 'failed';
 
@@ -23,9 +22,9 @@ export function AltchaCaptcha({ round, onToken }: Props): ReactNode {
     const controller = new AbortController();
     setProgress('verifying');
     onToken(undefined);
-    api
-      .getCaptchaChallenge()
-      .then((challenge) => solveAltchaChallenge(challenge, controller))
+    // The solver is fetched only when a captcha is asked for, alongside the challenge.
+    Promise.all([api.getCaptchaChallenge(), import('./altcha.ts')])
+      .then(([challenge, { solveAltchaChallenge }]) => solveAltchaChallenge(challenge, controller))
       .then(
         (payload) => {
           if (controller.signal.aborted) return;

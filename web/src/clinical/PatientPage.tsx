@@ -10,6 +10,7 @@ import { useCalendarDate } from './format.ts';
 import { InstitutionGate } from './InstitutionGate.tsx';
 import { useInstitution } from './InstitutionContext.tsx';
 import { describeClinicalError, sexLabel } from './labels.ts';
+import { patientIdIn } from './paths.ts';
 import { patientName } from './PatientResults.tsx';
 import type { Patient, PatientDetail } from './types.ts';
 import { useClinicalApi } from './useClinicalApi.ts';
@@ -91,13 +92,6 @@ function PatientView({ institution, patientId }: { institution: Membership; pati
       )}
     </div>
   );
-}
-
-const PATIENT_PATH = /^\/patients\/([0-9a-f-]{36})$/i;
-
-/** The patient id in a `/patients/:pid` path. */
-export function patientIdIn(path: string): string | undefined {
-  return PATIENT_PATH.exec(path)?.[1];
 }
 
 export function PatientPage(): ReactNode {

@@ -18,18 +18,18 @@ export function WorkNav(): ReactNode {
     <>
       {can.searchPatients && (
         <li>
-          <Link to="/patients">{t('clinical.nav.patients')}</Link>
+          <Link to="/patients">{t('nav.patients')}</Link>
         </li>
       )}
       {can.readAudit && (
         <li>
-          <Link to="/audit">{t('clinical.nav.audit')}</Link>
+          <Link to="/audit">{t('nav.audit')}</Link>
         </li>
       )}
       {memberships.length > 1 && current && (
         <li className="institution-selector">
           <label htmlFor={`${id}-institution`} className="visually-hidden">
-            {t('clinical.nav.institution')}
+            {t('nav.institution')}
           </label>
           <select
             id={`${id}-institution`}

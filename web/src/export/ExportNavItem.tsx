@@ -14,7 +14,7 @@ export function ExportNavItem(): ReactNode {
   if (!mayAskToExport(current?.roles ?? [])) return null;
   return (
     <li>
-      <Link to="/export">{t('export.nav')}</Link>
+      <Link to="/export">{t('nav.export')}</Link>
     </li>
   );
 }

@@ -1,14 +1,6 @@
 import { createInstance } from 'i18next';
 import type { i18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import adminEn from '../admin/i18n/en.json';
-import adminEs from '../admin/i18n/es.json';
-import auditEn from '../audit/i18n/en.json';
-import auditEs from '../audit/i18n/es.json';
-import clinicalEn from '../clinical/i18n/en.json';
-import clinicalEs from '../clinical/i18n/es.json';
-import exportEn from '../export/i18n/en.json';
-import exportEs from '../export/i18n/es.json';
 import en from './en.json';
 import es from './es.json';
 
@@ -17,22 +9,17 @@ export type Language = (typeof supportedLanguages)[number];
 
 const fallbackLanguage: Language = 'en';
 
-// Catalogues are bundled with the app: the CSP allows no third-party origin, and the sign-in page must
-// render in the user's language without waiting for a second request.
-// `satisfies` makes a key missing from the Spanish catalogue a compile error.
-// Features with many strings of their own (clinical records, audit) keep them in their folder under one
-// top-level key each.
+/** Strings in every supported language, under the one i18next namespace the app uses. */
+export type Strings = Readonly<Record<Language, Record<string, unknown>>>;
+
+// The main catalogues are bundled with the app: the CSP allows no third-party origin, and the sign-in page
+// must render in the user's language without waiting for a second request. `satisfies` makes a key
+// missing from the Spanish catalogue a compile error. Features with many strings of their own (clinical
+// records, audit, administration, export) keep them in their folder under one top-level key each, and
+// those come with the features' code: see feature-strings.ts.
 const resources = {
-  en: { translation: { ...en, ...clinicalEn, ...auditEn, ...adminEn, ...exportEn } },
-  es: {
-    translation: {
-      ...(es satisfies typeof en),
-      ...(clinicalEs satisfies typeof clinicalEn),
-      ...(auditEs satisfies typeof auditEn),
-      ...(adminEs satisfies typeof adminEn),
-      ...(exportEs satisfies typeof exportEn),
-    },
-  },
+  en: { translation: en },
+  es: { translation: es satisfies typeof en },
 };
 
 export function isSupportedLanguage(value: string): value is Language {
@@ -62,4 +49,16 @@ export function createI18n(language: Language): i18n {
     initAsync: false,
   });
   return instance;
+}
+
+/** The feature pages' strings; a chunk of their own, fetched with the first of those pages. */
+export async function loadFeatureStrings(): Promise<Strings> {
+  return (await import('./feature-strings.ts')).featureStrings;
+}
+
+/** Adds strings to an instance, in every language, next to those it has. */
+export function addStrings(instance: i18n, strings: Strings): void {
+  for (const language of supportedLanguages) {
+    instance.addResourceBundle(language, 'translation', strings[language], true, false);
+  }
 }
