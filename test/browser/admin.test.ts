@@ -399,6 +399,25 @@ void describe('administration, access hours and export', () => {
     await finish(opened);
   });
 
+  void test('a password reset link is given only after the administrator confirms their own password', async () => {
+    const opened = await open(browser!, ward!.url + `/admin/users/${nurse.id}`);
+    const { page } = opened;
+    await signIn(page, admin, 'Nico Nurse');
+    await page.getByRole('button', { name: 'Create a password reset link' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await confirm.getByText('Whoever sets new credentials for an account can use it').waitFor();
+    await confirm.getByLabel('Password').fill('not the password at all');
+    await confirm.getByRole('button', { name: 'Confirm and continue' }).click();
+    await confirm.getByRole('alert').filter({ hasText: 'The password is not correct.' }).waitFor();
+    assert.equal(await page.getByText('Password reset link for Nico Nurse').count(), 0);
+
+    await confirm.getByLabel('Password').fill(admin.password);
+    await confirm.getByRole('button', { name: 'Confirm and continue' }).click();
+    await page.getByText('Password reset link for Nico Nurse').waitFor();
+    assert.equal(await page.getByRole('dialog', { name: 'Confirm it is you' }).count(), 0);
+    await finish(opened);
+  });
+
   void test('a nurse without the export permission is told so, and access hours that end close the session with a clear message', async () => {
     const opened = await open(browser!, ward!.url + '/', phone);
     const { page } = opened;

@@ -1,6 +1,8 @@
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/client.ts';
+import { ReauthenticateDialog } from '../stepup/ReauthenticateDialog.tsx';
 import type { AdminApi } from './api.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { describeAdminError } from './labels.ts';
@@ -34,6 +36,9 @@ export function AccountActions({
   const [dialogError, setDialogError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<Done>({ kind: 'none' });
+  // An action the server would do once the administrator confirms their own password (resetting
+  // someone's credentials): asked for, then retried.
+  const [awaitingConfirmation, setAwaitingConfirmation] = useState<(() => Promise<Done>) | null>(null);
   const person = member.displayName;
 
   async function act(action: () => Promise<Done>): Promise<void> {
@@ -44,6 +49,11 @@ export function AccountActions({
       setDone(await action());
       setAsking(null);
     } catch (failure) {
+      if (failure instanceof ApiError && failure.code === 'reauthentication_required') {
+        setAsking(null);
+        setAwaitingConfirmation(() => action);
+        return;
+      }
       const message = describeAdminError(failure, t);
       if (asking === null) setError(message);
       else setDialogError(message);
@@ -228,6 +238,19 @@ export function AccountActions({
         >
           <p>{t('admin.account.confirmRevokeBody', { person })}</p>
         </ConfirmDialog>
+      )}
+      {awaitingConfirmation !== null && (
+        <ReauthenticateDialog
+          intro={t('admin.account.reauthIntro')}
+          confirmLabel={t('admin.account.reauthConfirm')}
+          onConfirmed={() => {
+            setAwaitingConfirmation(null);
+            void act(awaitingConfirmation);
+          }}
+          onCancel={() => {
+            setAwaitingConfirmation(null);
+          }}
+        />
       )}
     </section>
   );

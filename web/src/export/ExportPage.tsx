@@ -8,7 +8,7 @@ import { PageHeading } from '../components/PageHeading.tsx';
 import { downloadExport, saveFile } from './api.ts';
 import type { ExportDataset, ExportFormat, ExportRequest, PatientFilter } from './api.ts';
 import { describeExportError } from './labels.ts';
-import { ReauthenticateDialog } from './ReauthenticateDialog.tsx';
+import { ReauthenticateDialog } from '../stepup/ReauthenticateDialog.tsx';
 import { mayAskToExport, mayExportEncounters } from './roles.ts';
 import './export.css';
 
@@ -187,6 +187,8 @@ function Export({ institution }: { institution: Membership }): ReactNode {
 
       {progress.kind === 'confirming' && (
         <ReauthenticateDialog
+          intro={t('export.reauthIntro')}
+          confirmLabel={t('export.reauthConfirm')}
           onConfirmed={() => void download()}
           onCancel={() => {
             setProgress({ kind: 'idle' });

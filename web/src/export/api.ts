@@ -31,12 +31,6 @@ export function exportPath({ institutionId, dataset, format, filter }: ExportReq
   return `/api/institutions/${encodeURIComponent(institutionId)}/exports/${dataset}?${params.toString()}`;
 }
 
-/** Confirms the password (and the current code, with two-factor on); exports are open for a few minutes after. */
-export async function reauthenticate(api: ApiClient, password: string, code: string): Promise<void> {
-  const body = code === '' ? { password } : { password, code };
-  await api.call('POST', '/api/me/reauthenticate', { body });
-}
-
 export function downloadExport(
   api: ApiClient,
   request: ExportRequest,

@@ -20,24 +20,3 @@ export function describeExportError(error: unknown, t: TFunction): string {
   }
   return describeError(error, t);
 }
-
-/** What to tell the user when the password (or code) in the confirmation dialog is refused. */
-export function describeReauthenticationError(error: unknown, t: TFunction): string {
-  if (error instanceof ApiError) {
-    switch (error.code) {
-      case 'invalid_credentials':
-        return t('export.reauth.wrongPassword');
-      case 'second_factor_invalid': {
-        const details = error.details;
-        const reason =
-          typeof details === 'object' && details !== null
-            ? (details as { reason?: unknown }).reason
-            : undefined;
-        if (reason === 'code_required') return t('export.reauth.codeRequired');
-        if (reason === 'code_used') return t('export.reauth.codeUsed');
-        return t('export.reauth.codeInvalid');
-      }
-    }
-  }
-  return describeError(error, t);
-}

@@ -12,12 +12,17 @@ const SIX_DIGITS = /^\d{6}$/;
 
 /**
  * Asks for the password again (and the authenticator's current code, when the user has two-factor
- * on) before an export: whoever finds a session left open cannot take the data with it.
+ * on) before a sensitive action (an export, resetting someone's credentials): whoever finds a
+ * session left open cannot do it. `intro` says why; `confirmLabel` names the button.
  */
 export function ReauthenticateDialog({
+  intro,
+  confirmLabel,
   onConfirmed,
   onCancel,
 }: {
+  intro: string;
+  confirmLabel: string;
   onConfirmed: () => void;
   onCancel: () => void;
 }): ReactNode {
@@ -50,11 +55,11 @@ export function ReauthenticateDialog({
     event.preventDefault();
     const typedCode = code.replace(/\s/g, '');
     if (password === '') {
-      setProblem(t('export.reauth.passwordRequired'));
+      setProblem(t('stepup.passwordRequired'));
       return;
     }
     if (secondFactor === 'needed' && !SIX_DIGITS.test(typedCode)) {
-      setProblem(t('export.reauth.codeFormat'));
+      setProblem(t('stepup.codeFormat'));
       return;
     }
     setSending(true);
@@ -73,17 +78,17 @@ export function ReauthenticateDialog({
   }
 
   return (
-    <Modal title={t('export.reauth.title')} onClose={onCancel}>
+    <Modal title={t('stepup.title')} onClose={onCancel}>
       <form
         className="form"
-        aria-label={t('export.reauth.title')}
+        aria-label={t('stepup.title')}
         aria-describedby={`${id}-intro`}
         noValidate
         onSubmit={(event) => void confirm(event)}
       >
-        <p id={`${id}-intro`}>{t('export.reauth.intro')}</p>
+        <p id={`${id}-intro`}>{intro}</p>
         <div className="field">
-          <label htmlFor={`${id}-password`}>{t('export.reauth.password')}</label>
+          <label htmlFor={`${id}-password`}>{t('stepup.password')}</label>
           <input
             id={`${id}-password`}
             type="password"
@@ -98,7 +103,7 @@ export function ReauthenticateDialog({
         </div>
         {secondFactor === 'needed' && (
           <div className="field">
-            <label htmlFor={`${id}-code`}>{t('export.reauth.code')}</label>
+            <label htmlFor={`${id}-code`}>{t('stepup.code')}</label>
             <input
               id={`${id}-code`}
               className="code-input"
@@ -126,10 +131,10 @@ export function ReauthenticateDialog({
             disabled={sending || secondFactor === 'checking'}
             aria-busy={sending}
           >
-            {sending ? t('export.reauth.confirming') : t('export.reauth.confirm')}
+            {sending ? t('stepup.confirming') : confirmLabel}
           </button>
           <button type="button" className="button button--secondary" disabled={sending} onClick={onCancel}>
-            {t('export.reauth.cancel')}
+            {t('stepup.cancel')}
           </button>
         </div>
       </form>
