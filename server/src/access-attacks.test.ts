@@ -18,8 +18,9 @@ import { bearer, errorCode, login, signIn } from '../test/sign-in.ts';
 import { createTestUser, ownerDb, strongPassword } from '../test/users.ts';
 import { createTwoFactorInstitution, enrolOverHttp } from './twofactor/test-support.ts';
 
-// Security review: each test states an access-control property Ward promises and attacks it over
-// the real HTTP routes. A test that fails shows the property does not hold today.
+// Attacks on Ward's access controls across features, over the real HTTP routes: each test states a
+// property Ward promises (a stolen administrator session, a shared account, a leaked reset link, a
+// break-glass grant) and tries to break it.
 
 let ward: RunningWard;
 let app: WardApp;
