@@ -17,6 +17,9 @@ const Iid = Type.Object({ iid: Type.String({ format: 'uuid' }) });
 const AuditItem = Type.Object({
   id: Type.String(),
   occurredAt: Type.String({ format: 'date-time' }),
+  institutionId: Type.Union([Type.String(), Type.Null()], {
+    description: "The institution's id, or null for an account-level event of a member (a sign-in, say).",
+  }),
   actorId: Type.Union([Type.String(), Type.Null()]),
   actorUsername: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(),
@@ -40,6 +43,10 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
       config: { permission: 'audit.read' },
       schema: {
         tags: ['audit'],
+        description:
+          "The institution's audit trail, newest first: the events recorded in it, and the account-level events " +
+          '(sign-ins, failed sign-ins) of its members, current and former, from when they joined. ' +
+          "Never anyone else's account-level events: a failed sign-in under a username nobody has belongs to no institution.",
         params: Iid,
         querystring: Type.Object(
           {
