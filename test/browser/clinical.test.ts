@@ -519,6 +519,26 @@ void describe('patients, clinical records and the audit viewer', () => {
     assert.equal(cells[7], 'Emergency');
     await screenshot(page, 'audit');
 
+    // The staff's sign-ins are in the trail too, marked as events of their accounts.
+    await filters.getByLabel('Action').selectOption('auth.sign_in');
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await eventually(async () => {
+      const actions = await listed();
+      return actions.length > 0 && actions.every((action) => action === 'auth.sign_in');
+    }, 'only sign-ins are listed');
+    const signedIn = new Set(await texts(rows.locator('td:nth-child(2)')));
+    for (const who of [doctor, clerk, auditor]) {
+      assert.ok(signedIn.has(who.username), `${who.username}'s sign-in is listed`);
+    }
+    const actionCells = rows.locator('td:nth-child(3)');
+    assert.deepEqual([...new Set(await texts(actionCells.locator('span:first-child')))], ['Sign-in']);
+    assert.equal(
+      await actionCells.getByText('Account', { exact: true }).count(),
+      await rows.count(),
+      'every sign-in is marked as an account event',
+    );
+    await screenshot(page, 'audit-sign-ins');
+
     // Pick the clerk among the users seen: only their patient creations remain.
     await filters.getByLabel('Action').selectOption('patient.create');
     await filters.getByRole('button', { name: 'Apply filters' }).click();

@@ -5,6 +5,7 @@ import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import { requestContext, type AuditLog } from './log.ts';
+import { readInstitutionTrail } from './trail-store.ts';
 
 export interface AuditRouteDeps {
   readonly db: Kysely<Schema>;
@@ -16,6 +17,9 @@ const Iid = Type.Object({ iid: Type.String({ format: 'uuid' }) });
 const AuditItem = Type.Object({
   id: Type.String(),
   occurredAt: Type.String({ format: 'date-time' }),
+  institutionId: Type.Union([Type.String(), Type.Null()], {
+    description: "The institution's id, or null for an account-level event of a member (a sign-in, say).",
+  }),
   actorId: Type.Union([Type.String(), Type.Null()]),
   actorUsername: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(),
@@ -39,6 +43,10 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
       config: { permission: 'audit.read' },
       schema: {
         tags: ['audit'],
+        description:
+          "The institution's audit trail, newest first: the events recorded in it, and the account-level events " +
+          '(sign-ins, failed sign-ins) of its members, current and former, from when they joined. ' +
+          "Never anyone else's account-level events: a failed sign-in under a username nobody has belongs to no institution.",
         params: Iid,
         querystring: Type.Object(
           {
@@ -73,35 +81,19 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
         throw new ApiError('bad_request', '"from" must not be after "to".');
       }
       const limit = q.limit === undefined ? 100 : Number(q.limit);
-      let query = db
-        .selectFrom('ward.audit_events')
-        .select([
-          'id',
-          'occurred_at',
-          'actor_id',
-          'actor_username',
-          'action',
-          'outcome',
-          'target_type',
-          'target_id',
-          'patient_id',
-          'ip',
-          'user_agent',
-          'reason',
-          'details',
-        ])
-        .where('institution_id', '=', access.institutionId);
-      if (q.actor) query = query.where('actor_id', '=', q.actor);
-      if (q.patient) query = query.where('patient_id', '=', q.patient);
-      if (q.action) query = query.where('action', '=', q.action);
-      if (q.from) query = query.where('occurred_at', '>=', new Date(q.from));
-      if (q.to) query = query.where('occurred_at', '<=', new Date(q.to));
-      if (q.before) query = query.where('id', '<', q.before);
-      const rows = await query
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const page = rows.slice(0, limit);
+      const page = await readInstitutionTrail(
+        db,
+        access.institutionId,
+        {
+          actorId: q.actor,
+          patientId: q.patient,
+          action: q.action,
+          from: q.from === undefined ? undefined : new Date(q.from),
+          to: q.to === undefined ? undefined : new Date(q.to),
+          before: q.before,
+        },
+        limit,
+      );
       await audit.record({
         ...requestContext(request),
         action: 'audit.read',
@@ -113,26 +105,12 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
           action: q.action,
           from: q.from,
           to: q.to,
-          results: page.length,
+          results: page.items.length,
         },
       });
       return {
-        items: page.map((r) => ({
-          id: r.id,
-          occurredAt: r.occurred_at.toISOString(),
-          actorId: r.actor_id,
-          actorUsername: r.actor_username,
-          action: r.action,
-          outcome: r.outcome,
-          targetType: r.target_type,
-          targetId: r.target_id,
-          patientId: r.patient_id,
-          ip: r.ip,
-          userAgent: r.user_agent,
-          reason: r.reason,
-          details: r.details,
-        })),
-        nextBefore: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+        items: page.items.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })),
+        nextBefore: page.nextBefore,
       };
     },
   );

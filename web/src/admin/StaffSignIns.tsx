@@ -1,33 +1,13 @@
 import { useEffect, useId, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../format/useFormat.ts';
 import type { AdminApi } from './api.ts';
-import { describeAdminError } from './labels.ts';
+import { describeAdminError, signInOutcomeLabel } from './labels.ts';
 import type { SignInAttempt, StaffMember } from './types.ts';
 
 type Listing =
   { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; items: SignInAttempt[] };
-
-function outcomeLabel(outcome: string, t: TFunction): string {
-  switch (outcome) {
-    case 'success':
-    case 'wrong_password':
-    case 'unknown_user':
-    case 'disabled':
-    case 'throttled':
-    case 'captcha_failed':
-    case 'ip_throttled':
-      return t(`history.outcomes.${outcome}`);
-    case 'captcha_unavailable':
-    case 'second_factor_failed':
-    case 'outside_hours':
-      return t(`admin.history.outcomes.${outcome}`);
-    default:
-      return outcome;
-  }
-}
 
 /** The person's latest sign-in attempts, as they see them on their own profile. */
 export function StaffSignIns({ api, member }: { api: AdminApi; member: StaffMember }): ReactNode {
@@ -90,7 +70,7 @@ export function StaffSignIns({ api, member }: { api: AdminApi; member: StaffMemb
                     <span
                       className={`badge ${item.outcome === 'success' ? 'badge--success' : 'badge--failure'}`}
                     >
-                      {outcomeLabel(item.outcome, t)}
+                      {signInOutcomeLabel(item.outcome, t)}
                     </span>
                   </td>
                 </tr>

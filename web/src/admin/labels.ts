@@ -44,3 +44,23 @@ export function describeAdminError(error: unknown, t: TFunction): string {
 export function isVersionConflict(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'version_conflict';
 }
+
+/** How a sign-in attempt ended (`success`, or why it was refused); one the app does not know yet is shown as recorded. */
+export function signInOutcomeLabel(outcome: string, t: TFunction): string {
+  switch (outcome) {
+    case 'success':
+    case 'wrong_password':
+    case 'unknown_user':
+    case 'disabled':
+    case 'throttled':
+    case 'captcha_failed':
+    case 'ip_throttled':
+      return t(`history.outcomes.${outcome}`);
+    case 'captcha_unavailable':
+    case 'second_factor_failed':
+    case 'outside_hours':
+      return t(`admin.history.outcomes.${outcome}`);
+    default:
+      return outcome;
+  }
+}

@@ -1,11 +1,13 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { reasonLabel } from '../clinical/labels.ts';
 import { useFormat } from '../format/useFormat.ts';
 import type { AuditEvent } from './api.ts';
-import { actionLabel, outcomeLabel } from './labels.ts';
+import { actionLabel, outcomeLabel, reasonLabel } from './labels.ts';
 
-/** Audit events, newest first: who did what to which patient, when, from where and why. */
+/**
+ * Audit events, newest first: who did what to which patient, when, from where and why. Events of a
+ * member's account rather than of the institution (sign-ins) are marked as such.
+ */
 export function AuditEventsTable({
   events,
   onFilterPatient,
@@ -42,6 +44,11 @@ export function AuditEventsTable({
             </td>
             <td data-label={t('audit.action')}>
               <span title={event.action}>{actionLabel(event.action, t)}</span>
+              {event.institutionId === null && (
+                <span className="badge badge--account" title={t('audit.accountEventHint')}>
+                  {t('audit.accountEvent')}
+                </span>
+              )}
             </td>
             <td data-label={t('audit.outcome')}>
               <span
@@ -77,9 +84,7 @@ export function AuditEventsTable({
                 <span title={event.userAgent}>{format.device(event.userAgent)}</span>
               )}
             </td>
-            <td data-label={t('audit.reason')}>
-              {event.reason === null ? none : reasonLabel(event.reason, t)}
-            </td>
+            <td data-label={t('audit.reason')}>{reasonLabel(event, t) ?? none}</td>
           </tr>
         ))}
       </tbody>

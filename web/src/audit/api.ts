@@ -4,6 +4,8 @@ import type { ApiClient } from '../api/client.ts';
 export interface AuditEvent {
   id: string;
   occurredAt: string;
+  /** Null for an account-level event of a member (a sign-in, say), which belongs to no one institution. */
+  institutionId: string | null;
   actorId: string | null;
   actorUsername: string | null;
   action: string;

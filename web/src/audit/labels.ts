@@ -1,4 +1,7 @@
 import type { TFunction } from 'i18next';
+import { signInOutcomeLabel } from '../admin/labels.ts';
+import { reasonLabel as justificationReasonLabel } from '../clinical/labels.ts';
+import type { AuditEvent } from './api.ts';
 
 // Each action Ward records and its key in the catalogue (whose keys cannot hold dots, which separate
 // their levels), in the order the filter offers them.
@@ -18,6 +21,8 @@ const ACTION_KEYS = {
   'access.justified': 'access_justified',
   'access.reviewed': 'access_reviewed',
   'audit.read': 'audit_read',
+  'auth.sign_in': 'auth_sign_in',
+  'auth.sign_in_failed': 'auth_sign_in_failed',
 } as const;
 
 type KnownAction = keyof typeof ACTION_KEYS;
@@ -40,4 +45,12 @@ export function outcomeLabel(outcome: string, t: TFunction): string {
     default:
       return outcome;
   }
+}
+
+/** The event's reason: why a sign-in failed, or why a clinician opened a record. */
+export function reasonLabel(event: AuditEvent, t: TFunction): string | null {
+  if (event.reason === null) return null;
+  return event.action.startsWith('auth.')
+    ? signInOutcomeLabel(event.reason, t)
+    : justificationReasonLabel(event.reason, t);
 }
