@@ -239,7 +239,7 @@ describe('changing the password', () => {
       hasSecondFactor: async () => false,
       secondFactorOwed: async () => true,
     });
-    await passwords.change(user.id, sessionId, user.password, strongPassword());
+    await passwords.change(user.id, sessionId, user.password, strongPassword(), async () => undefined);
     const { state } = await db
       .selectFrom('ward.sessions')
       .select('state')

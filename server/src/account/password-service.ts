@@ -174,6 +174,8 @@ export class PasswordService {
     sessionId: string,
     currentPassword: string,
     newPassword: string,
+    /** Writes the change's audit row in the change's own transaction. */
+    record: (trx: Kysely<Schema>) => Promise<void>,
   ): Promise<void> {
     // Guesses at the current password through a session (a borrowed or unattended one) get the same
     // backoff as guesses at sign-in, on a counter of their own so that they cannot lock sign-in.
@@ -197,11 +199,17 @@ export class PasswordService {
         owed ? 'second_factor_enrolment_required' : 'active',
         trx,
       );
+      await record(trx);
     });
   }
 
   /** Set or reset through a one-time link: the token is used up and every session of the user ends. */
-  async resetWithToken(token: string, newPassword: string): Promise<{ userId: string }> {
+  async resetWithToken(
+    token: string,
+    newPassword: string,
+    /** Writes the reset's audit row (for the link's owner) in the reset's own transaction. */
+    record: (trx: Kysely<Schema>, userId: string) => Promise<void>,
+  ): Promise<{ userId: string }> {
     const invalid = new ApiError(
       'invalid_token',
       'This link is not valid: it was already used, has expired (links last 24 hours), or was replaced by a newer one.',
@@ -221,6 +229,7 @@ export class PasswordService {
       if (consumed?.userId !== userId) throw invalid;
       await this.#store(trx, userId, newPassword);
       await this.#deps.sessions.revokeAllOfUser(userId, 'password_reset', undefined, trx);
+      await record(trx, userId);
     });
     await this.#deps.throttle.reset(guessKey);
     // A reset also lifts the lock that strangers' guessing put on the account.

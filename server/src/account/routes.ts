@@ -1,6 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { hoursOfMembership, judgeHours } from '../access/hours-gate.ts';
+import { requestContext, type AuditEvent, type AuditLog } from '../audit/log.ts';
 import { requireAuth, type SessionCookie } from '../auth/sessions/http.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
@@ -12,6 +14,7 @@ import type { PasswordService } from './password-service.ts';
 
 export interface AccountRouteDeps {
   readonly db: Kysely<Schema>;
+  readonly audit: AuditLog;
   readonly sessions: SessionService;
   readonly passwords: PasswordService;
   readonly cookie: SessionCookie;
@@ -73,6 +76,17 @@ const SessionItem = Type.Object({
 const ANY_STATE = ['password_change_required', 'second_factor_enrolment_required'] as const;
 
 /** The signed-in user's own account: who they are, last access, password, sessions, history. */
+/** An audit row about the person's own account (no institution: every one they belong to sees it). */
+function accountEvent(request: FastifyRequest, action: string, userId: string): AuditEvent {
+  return {
+    ...requestContext(request),
+    action,
+    outcome: 'success',
+    targetType: 'user',
+    targetId: userId,
+  };
+}
+
 export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): void {
   app.get(
     '/api/me',
@@ -163,6 +177,7 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
         auth.sessionId,
         request.body.currentPassword,
         request.body.newPassword,
+        (trx) => deps.audit.record(accountEvent(request, 'account.password_change', auth.userId), trx),
       );
       return { changed: true };
     },
@@ -248,7 +263,16 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
     },
     async (request) => {
       const auth = requireAuth(request);
-      const revoked = await deps.sessions.revoke(request.params.id, 'revoked_by_user', auth.userId);
+      const revoked = await deps.db.transaction().execute(async (trx) => {
+        const done = await deps.sessions.revoke(request.params.id, 'revoked_by_user', auth.userId, trx);
+        if (done) {
+          await deps.audit.record(
+            { ...accountEvent(request, 'account.session_revoke', auth.userId), details: { revoked: 1 } },
+            trx,
+          );
+        }
+        return done;
+      });
       if (!revoked) throw new ApiError('not_found', 'No such session of yours is active.');
       return { revoked };
     },
@@ -259,9 +283,19 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
     { schema: { tags: ['account'], response: { 200: Type.Object({ revoked: Type.Integer() }) } } },
     async (request) => {
       const auth = requireAuth(request);
-      return {
-        revoked: await deps.sessions.revokeAllOfUser(auth.userId, 'signed_out_everywhere', auth.sessionId),
-      };
+      return deps.db.transaction().execute(async (trx) => {
+        const revoked = await deps.sessions.revokeAllOfUser(
+          auth.userId,
+          'signed_out_everywhere',
+          auth.sessionId,
+          trx,
+        );
+        await deps.audit.record(
+          { ...accountEvent(request, 'account.session_revoke', auth.userId), details: { revoked } },
+          trx,
+        );
+        return { revoked };
+      });
     },
   );
 
@@ -282,7 +316,13 @@ export function registerAccountRoutes(app: WardApp, deps: AccountRouteDeps): voi
       },
     },
     async (request) => {
-      await deps.passwords.resetWithToken(request.body.token, request.body.newPassword);
+      // Nobody is signed in: the row names the link's owner, who set the password.
+      await deps.passwords.resetWithToken(request.body.token, request.body.newPassword, (trx, userId) =>
+        deps.audit.record(
+          { ...accountEvent(request, 'account.password_reset', userId), actorId: userId },
+          trx,
+        ),
+      );
       return { passwordSet: true };
     },
   );

@@ -114,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<WardApp> {
   registerRecordRoutes(app, { db: database.db, audit: services.audit });
   registerAuditRoutes(app, { db: database.db, audit: services.audit });
   registerAdminRoutes(app, { ...services, db: database.db });
-  registerStepUpRoutes(app, services.stepUp);
+  registerStepUpRoutes(app, services.stepUp, services.audit);
   registerExportRoutes(app, {
     db: database.db,
     pool: database.pool,

@@ -1,4 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { requestContext, type AuditEvent, type AuditLog } from '../audit/log.ts';
 import { requireAuth } from '../auth/sessions/http.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
 import type { WardApp } from '../http/types.ts';
@@ -7,6 +9,22 @@ import type { TwoFactorService } from './service.ts';
 export interface TwoFactorRouteDeps {
   readonly twoFactor: TwoFactorService;
   readonly sessions: SessionService;
+  readonly audit: AuditLog;
+}
+
+// The two-factor service changes the secret on its own connection; the change is recorded right
+// after it (as an administrator's reset is). Should recording fail, the person sees an error and the
+// change stands; the next change or reset is recorded.
+function twoFactorEvent(request: FastifyRequest, enabled: boolean): AuditEvent {
+  const auth = requireAuth(request);
+  return {
+    ...requestContext(request),
+    action: enabled ? 'twofactor.enable' : 'twofactor.disable',
+    outcome: 'success',
+    targetType: 'user',
+    targetId: auth.userId,
+    details: { after: { twoFactorEnabled: enabled } },
+  };
 }
 
 const Status = Type.Object({
@@ -66,6 +84,7 @@ export function registerTwoFactorRoutes(app: WardApp, deps: TwoFactorRouteDeps):
     async (request) => {
       const auth = requireAuth(request);
       const { recoveryCodes } = await deps.twoFactor.confirmEnrolment(auth.userId, request.body.code);
+      await deps.audit.record(twoFactorEvent(request, true));
       if (auth.state === 'second_factor_enrolment_required')
         await deps.sessions.setState(auth.sessionId, 'active');
       return { enabled: true as const, recoveryCodes };
@@ -90,6 +109,7 @@ export function registerTwoFactorRoutes(app: WardApp, deps: TwoFactorRouteDeps):
     async (request) => {
       const auth = requireAuth(request);
       await deps.twoFactor.disable(auth.userId, request.body.password, request.body.code);
+      await deps.audit.record(twoFactorEvent(request, false));
       return { enabled: false as const };
     },
   );

@@ -23,6 +23,13 @@ const ACTION_KEYS = {
   'audit.read': 'audit_read',
   'auth.sign_in': 'auth_sign_in',
   'auth.sign_in_failed': 'auth_sign_in_failed',
+  'auth.sign_out': 'auth_sign_out',
+  'auth.reauthenticate': 'auth_reauthenticate',
+  'account.session_revoke': 'account_session_revoke',
+  'account.password_change': 'account_password_change',
+  'account.password_reset': 'account_password_reset',
+  'twofactor.enable': 'twofactor_enable',
+  'twofactor.disable': 'twofactor_disable',
 } as const;
 
 type KnownAction = keyof typeof ACTION_KEYS;

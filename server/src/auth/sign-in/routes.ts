@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../http/errors.ts';
+import { requestContext, type AuditLog } from '../../audit/log.ts';
 import type { WardApp } from '../../http/types.ts';
 import type { CaptchaService } from '../captcha/index.ts';
 import { clearSessionCookie, requireAuth, setSessionCookie, type SessionCookie } from '../sessions/http.ts';
@@ -11,6 +12,7 @@ import type { SignedIn, SignInService } from './service.ts';
 export interface SignInRouteDeps {
   readonly signIn: SignInService;
   readonly sessions: SessionService;
+  readonly audit: AuditLog;
   readonly captcha: CaptchaService;
   readonly cookie: SessionCookie;
 }
@@ -145,6 +147,18 @@ export function registerSignInRoutes(app: WardApp, deps: SignInRouteDeps): void 
     async (request, reply) => {
       const auth = requireAuth(request);
       await deps.sessions.revoke(auth.sessionId, 'logout');
+      // After the revocation, not with it: signing out must work even when the trail cannot be written.
+      await deps.audit
+        .record({
+          ...requestContext(request),
+          action: 'auth.sign_out',
+          outcome: 'success',
+          targetType: 'session',
+          targetId: auth.sessionId,
+        })
+        .catch((error: unknown) => {
+          request.log.warn({ err: error }, 'the sign-out was not recorded in the audit trail');
+        });
       clearSessionCookie(reply, deps.cookie);
       return { signedOut: true };
     },
