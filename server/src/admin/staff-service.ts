@@ -189,7 +189,7 @@ export class StaffAdministration {
         const roles = [...new Set(input.roles)];
         if (!sameJson([...roles].sort(), [...before.roles].sort())) {
           if (before.roles.includes('institution_admin') && !roles.includes('institution_admin')) {
-            await this.#refuseLosingAdministrator(trx, actor, institutionId, before, 'demote');
+            await this.#refuseLosingLastAdministrator(trx, institutionId, before);
           }
           change.roles = roles;
           was.roles = before.roles;
@@ -255,7 +255,7 @@ export class StaffAdministration {
       }
       if (before.membershipDisabled) return before;
       if (before.roles.includes('institution_admin')) {
-        await this.#refuseLosingAdministrator(trx, actor, institutionId, before, 'disable');
+        await this.#refuseLosingLastAdministrator(trx, institutionId, before);
       }
       await setMembershipDisabled(trx, institutionId, userId, true);
       const revoked = await sessions.revokeAllOfUser(userId, 'user_disabled', undefined, trx);
@@ -414,21 +414,15 @@ export class StaffAdministration {
     return member;
   }
 
-  /** Refuses a change that would take administration away from the actor or from the last administrator. */
-  async #refuseLosingAdministrator(
+  /**
+   * Refuses a demotion or disabling that would leave the institution without an active
+   * administrator. (Administrators cannot change their own access at all: see `update`, `disable`.)
+   */
+  async #refuseLosingLastAdministrator(
     trx: Kysely<Schema>,
-    actor: Actor,
     institutionId: string,
     target: StaffMember,
-    change: 'demote' | 'disable',
   ): Promise<void> {
-    if (target.id === actor.actorId && change === 'demote') {
-      throw new ApiError(
-        'conflict',
-        'You cannot remove your own administrator role: ask another administrator of this institution.',
-        { details: { reason: 'self' } },
-      );
-    }
     if (target.disabled) return;
     const admins = await activeAdministratorIds(trx, institutionId);
     if (admins.length <= 1 && admins.includes(target.id)) {

@@ -3,7 +3,8 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../format/useFormat.ts';
 import type { AdminApi } from './api.ts';
-import { describeAdminError, signInOutcomeLabel } from './labels.ts';
+import { signInOutcomeLabel } from '../format/sign-in-outcome.ts';
+import { describeAdminError } from './labels.ts';
 import type { SignInAttempt, StaffMember } from './types.ts';
 
 type Listing =

@@ -15,6 +15,8 @@ export function describeAdminError(error: unknown, t: TFunction): string {
     const reason = reasonOf(error);
     switch (error.code) {
       case 'forbidden':
+        // `self`: administrators do not change their own access or reset their own credentials.
+        if (reason === 'self') return t('admin.errors.self');
         return reason === 'shared_account' ? t('admin.errors.sharedAccount') : t('admin.errors.forbidden');
       case 'not_found':
         return t('admin.errors.notFound');
@@ -43,24 +45,4 @@ export function describeAdminError(error: unknown, t: TFunction): string {
 /** Whether an error says someone else changed the thing since this page read it. */
 export function isVersionConflict(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'version_conflict';
-}
-
-/** How a sign-in attempt ended (`success`, or why it was refused); one the app does not know yet is shown as recorded. */
-export function signInOutcomeLabel(outcome: string, t: TFunction): string {
-  switch (outcome) {
-    case 'success':
-    case 'wrong_password':
-    case 'unknown_user':
-    case 'disabled':
-    case 'throttled':
-    case 'captcha_failed':
-    case 'ip_throttled':
-      return t(`history.outcomes.${outcome}`);
-    case 'captcha_unavailable':
-    case 'second_factor_failed':
-    case 'outside_hours':
-      return t(`admin.history.outcomes.${outcome}`);
-    default:
-      return outcome;
-  }
 }

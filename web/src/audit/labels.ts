@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { signInOutcomeLabel } from '../admin/labels.ts';
+import { signInOutcomeLabel } from '../format/sign-in-outcome.ts';
 import { reasonLabel as justificationReasonLabel } from '../clinical/labels.ts';
 import type { AuditEvent } from './api.ts';
 

@@ -1,31 +1,16 @@
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
 import { useApi } from '../api/ApiContext.tsx';
 import { describeError } from '../api/describe-error.ts';
 import type { SignInRecord } from '../api/types.ts';
 import { PageHeading } from '../components/PageHeading.tsx';
+import { signInOutcomeLabel } from '../format/sign-in-outcome.ts';
 import { useFormat } from '../format/useFormat.ts';
 import { Link } from '../router/Router.tsx';
 
 type Listing =
   { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; items: SignInRecord[] };
-
-function outcomeLabel(outcome: string, t: TFunction): string {
-  switch (outcome) {
-    case 'success':
-    case 'wrong_password':
-    case 'unknown_user':
-    case 'disabled':
-    case 'throttled':
-    case 'captcha_failed':
-    case 'ip_throttled':
-      return t(`history.outcomes.${outcome}`);
-    default:
-      return outcome;
-  }
-}
 
 export function SignInHistoryPage(): ReactNode {
   const { t } = useTranslation();
@@ -88,7 +73,7 @@ export function SignInHistoryPage(): ReactNode {
                       className={`badge ${item.outcome === 'success' ? 'badge--success' : 'badge--failure'}`}
                       data-outcome={item.outcome}
                     >
-                      {outcomeLabel(item.outcome, t)}
+                      {signInOutcomeLabel(item.outcome, t)}
                     </span>
                   </td>
                 </tr>

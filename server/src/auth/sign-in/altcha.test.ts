@@ -4,6 +4,7 @@ import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
+import { failuresCounted } from '../throttle/test-support.ts';
 import { startWard, type RunningWard } from '../../../test/harness.ts';
 import { cookieValue, errorCode, login } from '../../../test/sign-in.ts';
 import { createTestUser, ownerDb } from '../../../test/users.ts';
@@ -23,15 +24,6 @@ async function solvedPayload(ward: RunningWard): Promise<string> {
   const solution = await solveChallenge({ challenge, deriveKey, timeout: 60_000 });
   assert.ok(solution, 'the challenge should be solvable');
   return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
-}
-
-async function failuresCounted(db: Kysely<Schema>, username: string): Promise<number> {
-  const row = await db
-    .selectFrom('ward.throttle_counters')
-    .select('consecutive_failures')
-    .where('key', '=', `account:${username}`)
-    .executeTakeFirst();
-  return row?.consecutive_failures ?? 0;
 }
 
 describe('ALTCHA on sign-in', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.ts';
+import { failuresCounted } from '../throttle/test-support.ts';
 import {
   startFakeRecaptchaVerifier,
   type FakeRecaptchaVerifier,
@@ -43,15 +44,6 @@ async function attemptsOf(db: Kysely<Schema>, username: string): Promise<string[
     .orderBy('at')
     .execute();
   return rows.map((r) => r.outcome);
-}
-
-async function failuresCounted(db: Kysely<Schema>, username: string): Promise<number> {
-  const row = await db
-    .selectFrom('ward.throttle_counters')
-    .select('consecutive_failures')
-    .where('key', '=', `account:${username}`)
-    .executeTakeFirst();
-  return row?.consecutive_failures ?? 0;
 }
 
 describe('captcha.when=always', () => {
