@@ -209,6 +209,8 @@ describe('HTTPS', () => {
       }, 1_500);
       assert.equal(ward.child.exitCode, null, `SIGHUP ended the process:\n${ward.stderr()}`);
       assert.ok(renewed, 'new connections still get the old certificate after SIGHUP');
+      // The child's log line crosses a pipe: it may reach this process a moment after the reload.
+      await waitFor(async () => ward.stdout().includes('TLS certificate reloaded'), 1_500);
       assert.match(ward.stdout(), /TLS certificate reloaded/);
     } finally {
       await ward.cleanup();
