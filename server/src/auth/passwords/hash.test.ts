@@ -1,7 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import argon2 from 'argon2';
-import { ARGON2_PARAMS, dummyVerify, hashPassword, needsRehash, verifyPassword } from './hash.ts';
+import {
+  ARGON2_PARAMS,
+  dummyVerify,
+  HASH_SLOTS,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from './hash.ts';
 
 /** The parts of a PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. */
 function parsePhc(phc: string): { id: string; version: string; params: Map<string, string>; salt: string } {
@@ -112,6 +120,34 @@ void describe('dummyVerify', () => {
     assert.ok(
       Math.min(...dummy) > Math.min(...real) / 4,
       `dummy ${dummy.join(', ')} ms vs real ${real.join(', ')} ms`,
+    );
+  });
+});
+
+void describe('hashes under load', () => {
+  void test('a burst of verifications gets every answer right and leaves libuv a thread for other work', async () => {
+    const hash = await hashPassword('violet tractor swims');
+    let finished = 0;
+    const burst = Array.from({ length: 4 * HASH_SLOTS + 4 }, (_, i) =>
+      verifyPassword(hash, i % 2 === 0 ? 'violet tractor swims' : `wrong ${i}`).then((ok) => {
+        finished++;
+        return ok;
+      }),
+    );
+    // Reading a file takes libuv's threads too (open, stat, read, close). Were every thread of the
+    // pool given to the burst, the read would wait for all but the last few hashes to end.
+    await readFile(new URL(import.meta.url));
+    const finishedBeforeRead = finished;
+    const answers = await Promise.all(burst);
+
+    assert.ok(HASH_SLOTS >= 1 && HASH_SLOTS <= 3, `HASH_SLOTS ${HASH_SLOTS}`);
+    assert.ok(
+      finishedBeforeRead <= HASH_SLOTS,
+      `${finishedBeforeRead} hashes ended before a file read could (at most ${HASH_SLOTS} run at once)`,
+    );
+    assert.deepEqual(
+      answers,
+      answers.map((_, i) => i % 2 === 0),
     );
   });
 });

@@ -1,5 +1,5 @@
 // Ward's passwords: argon2id hashing and the NIST SP 800-63B policy for choosing one.
-export { ARGON2_PARAMS, dummyVerify, hashPassword, needsRehash, verifyPassword } from './hash.ts';
+export { ARGON2_PARAMS, dummyVerify, HASH_SLOTS, hashPassword, needsRehash, verifyPassword } from './hash.ts';
 export {
   checkPassword,
   MIN_LENGTH_WITH_SECOND_FACTOR,
