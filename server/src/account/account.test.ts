@@ -438,7 +438,7 @@ describe('last access', () => {
     assert.equal((await me(previous.token)).lastAccess?.ip, '127.0.0.1');
   });
 
-  test('the sign-in history lists successes and failures, newest first', async () => {
+  test('the sign-in history lists successes and failures, newest first, refusals while locked among them', async () => {
     const user = await createTestUser(db, { institution: true });
     await login(app, {
       username: user.username,
@@ -446,6 +446,16 @@ describe('last access', () => {
       remoteAddress: '192.0.2.30',
       userAgent: 'Guesser',
     });
+    await sql`INSERT INTO ward.throttle_counters (key, consecutive_failures, locked_until)
+              VALUES (${`account:${user.username}`}, 5, now() + interval '1 minute')
+              ON CONFLICT (key) DO UPDATE SET locked_until = EXCLUDED.locked_until`.execute(db);
+    await login(app, {
+      username: user.username,
+      password: 'still guessing',
+      remoteAddress: '192.0.2.31',
+      userAgent: 'Guesser',
+    });
+    await db.deleteFrom('ward.throttle_counters').where('key', '=', `account:${user.username}`).execute();
     const session = await signIn(app, {
       username: user.username,
       password: user.password,
@@ -461,6 +471,7 @@ describe('last access', () => {
       items.map((i) => [i.outcome, i.ip, i.userAgent]),
       [
         ['success', '127.0.0.1', 'Owner'],
+        ['throttled', '192.0.2.31', 'Guesser'],
         ['wrong_password', '192.0.2.30', 'Guesser'],
       ],
     );

@@ -259,6 +259,28 @@ describe('who counts as a member', () => {
     );
   });
 
+  test("attempts refused while a member's account is locked show under the member", async () => {
+    const auditor = await signedInMember(app, db, true, ['auditor']);
+    const member = await signedInMember(app, db, auditor.institutionId, ['doctor']);
+    for (let i = 0; i < 6; i += 1) {
+      const attempt = await login(app, {
+        username: member.user.username,
+        password: `guess ${String(i)}`,
+        remoteAddress: address(),
+      });
+      assert.equal(attempt.statusCode, 401);
+    }
+    const { items } = await trailOf(auditor, `actor=${member.user.id}`);
+    assert.deepEqual(
+      items.map((i) => `${i.action} ${i.reason ?? ''}`.trim()),
+      [
+        'auth.sign_in_failed throttled',
+        ...Array<string>(5).fill('auth.sign_in_failed wrong_password'),
+        'auth.sign_in',
+      ],
+    );
+  });
+
   test('someone who joins later brings no sign-ins from before they joined', async () => {
     const joiner = await signedInMember(app, db, true, ['doctor']);
     const auditor = await signedInMember(app, db, true, ['auditor']);

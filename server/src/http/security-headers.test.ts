@@ -24,6 +24,7 @@ function probes(web: WebDistFixture): Probe[] {
     { what: 'web app page', path: '/', status: 200, noStore: false },
     { what: 'web app asset', path: web.asset.path, status: 200, noStore: false },
     { what: 'client-side route', path: '/patients/42', status: 200, noStore: false },
+    { what: 'missing web app file', path: '/assets/missing-abc123.js', status: 404, noStore: true },
     { what: 'unknown API route', path: '/api/no-such-thing', status: 404, noStore: true },
     { what: 'API route needing a session', path: '/api/me', status: 401, noStore: true },
     {

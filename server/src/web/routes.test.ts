@@ -57,6 +57,31 @@ describe('the web app, served on the API’s port', () => {
     }
   });
 
+  test('a file the build does not have is a JSON 404, never the page, so an older tab’s missing chunk fails to load', async () => {
+    for (const pathname of [
+      '/assets/missing-abc123.js',
+      '/assets/missing-abc123.css',
+      '/assets/',
+      '/assets/no-extension',
+      '/%61ssets/missing-abc123.js',
+      '/favicon.ico',
+      '/icons/missing.png',
+      '/patients/missing-abc123.js',
+    ]) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const answer = await send(`${ward.url}${pathname}`, { method });
+        assert.equal(answer.status, 404, `${method} ${pathname}`);
+        assert.match(String(answer.headers['content-type']), /^application\/json/, `${method} ${pathname}`);
+        assert.equal(answer.headers['cache-control'], 'no-store', `${method} ${pathname}`);
+        if (method === 'HEAD') continue;
+        const body = answer.json as { error: { code: string; message: string } };
+        assert.deepEqual(Object.keys(body), ['error'], pathname);
+        assert.equal(body.error.code, 'not_found', pathname);
+        assert.match(body.error.message, /reload/, pathname);
+      }
+    }
+  });
+
   test('unknown API paths get a JSON 404, never the page', async () => {
     for (const pathname of [
       '/api/no-such-thing',

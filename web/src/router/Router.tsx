@@ -1,5 +1,6 @@
 // A small client-side router over the History API: the app has a handful of fixed paths, and the server
-// answers every non-API path with index.html, so a reload or a shared link lands on the same page.
+// answers every non-API path with index.html, so a reload or a shared link lands on the same page. (Paths
+// under /assets/ or ending in a file extension are files, not pages: no route may look like one.)
 import { createContext, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { MouseEvent, ReactNode } from 'react';
 

@@ -19,7 +19,7 @@ import { IP_FAILURE_CEILING } from '../throttle/policy.ts';
 import type { ThrottleStore } from '../throttle/store.ts';
 import { SecondFactorError, type TwoFactorService } from '../../twofactor/service.ts';
 import { issueDeviceToken, verifyDeviceToken } from './device.ts';
-import { findSignInProfile } from './store.ts';
+import { findSignInProfile, findUserIdByUsername } from './store.ts';
 
 export interface SignInRequest {
   readonly username: string;
@@ -322,10 +322,15 @@ export class SignInService {
     };
   }
 
-  /** A locked account's answer: the same work, message and status as a wrong password. */
+  /**
+   * A locked account's answer: the same work, message and status as a wrong password. The refusal is
+   * recorded under the account's id, so that its owner and their institutions' auditors see that the
+   * guessing went on; the lookup is made whether or not anyone has the name, as a check would.
+   */
   async #refuseThrottled(username: string, request: SignInRequest): Promise<never> {
+    const userId = await findUserIdByUsername(this.#deps.db, username);
     await dummyVerify(request.password);
-    await this.#record(username, undefined, request, 'throttled');
+    await this.#record(username, userId, request, 'throttled');
     throw invalidCredentials();
   }
 

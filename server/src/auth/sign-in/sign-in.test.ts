@@ -70,7 +70,7 @@ function median(values: readonly number[]): number {
 }
 
 describe('sign-in answers', () => {
-  test('are the same for an unknown user, a wrong password, a disabled account and a locked account', async () => {
+  test('are the same for an unknown user, a wrong password, a disabled account and a locked account, real or not', async () => {
     const user = await createTestUser(db);
     const disabled = await createTestUser(db);
     await db
@@ -79,8 +79,11 @@ describe('sign-in answers', () => {
       .where('id', '=', disabled.id)
       .execute();
     const locked = await createTestUser(db);
-    await sql`INSERT INTO ward.throttle_counters (key, consecutive_failures, locked_until)
-              VALUES (${`account:${locked.username}`}, 5, now() + interval '1 minute')`.execute(db);
+    const lockedNobody = uniqueUsername('nobody');
+    for (const username of [locked.username, lockedNobody]) {
+      await sql`INSERT INTO ward.throttle_counters (key, consecutive_failures, locked_until)
+                VALUES (${`account:${username}`}, 5, now() + interval '1 minute')`.execute(db);
+    }
     const remoteAddress = freshAddress();
 
     const wrongPassword = await login(app, {
@@ -105,16 +108,30 @@ describe('sign-in answers', () => {
       remoteAddress,
     });
 
+    // Whether a locked name belongs to anyone is not told either.
+    const lockedUnknownUser = await login(app, {
+      username: lockedNobody,
+      password: 'not the password at all',
+      remoteAddress,
+    });
+
     assert.equal(wrongPassword.statusCode, 401);
     assert.equal(errorCode(wrongPassword), 'invalid_credentials');
     assert.equal(wrongPassword.headers['set-cookie'], undefined);
     assert.deepEqual(comparable(unknownUser), comparable(wrongPassword));
     assert.deepEqual(comparable(disabledAccount), comparable(wrongPassword));
     assert.deepEqual(comparable(lockedAccount), comparable(wrongPassword));
+    assert.deepEqual(comparable(lockedUnknownUser), comparable(wrongPassword));
   });
 
-  test('take as long for an unknown user as for a wrong password', async () => {
+  test('take as long for an unknown user and a locked account, real or not, as for a wrong password', async () => {
     const user = await createTestUser(db);
+    const locked = await createTestUser(db);
+    const lockedNobody = uniqueUsername('nobody');
+    for (const username of [locked.username, lockedNobody]) {
+      await sql`INSERT INTO ward.throttle_counters (key, consecutive_failures, locked_until)
+                VALUES (${`account:${username}`}, 5, now() + interval '1 hour')`.execute(db);
+    }
     const remoteAddress = freshAddress();
     const accountKey = `account:${user.username}`;
     const time = async (username: string): Promise<number> => {
@@ -131,19 +148,29 @@ describe('sign-in answers', () => {
     // Warm-up: the first of each path may pay for one-time work.
     await time(user.username);
     await time(uniqueUsername('nobody'));
+    await time(locked.username);
+    await time(lockedNobody);
     const wrong: number[] = [];
-    const unknown: number[] = [];
+    const others = {
+      'unknown user': [] as number[],
+      'locked account': [] as number[],
+      'locked unknown user': [] as number[],
+    };
     for (let i = 0; i < 10; i += 1) {
       // Keep the account below its backoff so every attempt really checks the password.
       await db.deleteFrom('ward.throttle_counters').where('key', '=', accountKey).execute();
       wrong.push(await time(user.username));
-      unknown.push(await time(uniqueUsername('nobody')));
+      others['unknown user'].push(await time(uniqueUsername('nobody')));
+      others['locked account'].push(await time(locked.username));
+      others['locked unknown user'].push(await time(lockedNobody));
     }
-    const ratio = median(unknown) / median(wrong);
-    assert.ok(
-      ratio > 0.5 && ratio < 2,
-      `unknown user ${median(unknown).toFixed(1)} ms vs wrong password ${median(wrong).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`,
-    );
+    for (const [what, times] of Object.entries(others)) {
+      const ratio = median(times) / median(wrong);
+      assert.ok(
+        ratio > 0.5 && ratio < 2,
+        `${what} ${median(times).toFixed(1)} ms vs wrong password ${median(wrong).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`,
+      );
+    }
   });
 });
 
@@ -470,11 +497,12 @@ describe('what is accepted and recorded', () => {
       },
       {
         username: user.username,
-        user_id: null,
+        user_id: user.id,
         ip: '192.0.2.4',
         user_agent: 'Agent Four',
         outcome: 'throttled',
       },
+      // The address's ceiling refuses before any account is looked at.
       {
         username: user.username,
         user_id: null,

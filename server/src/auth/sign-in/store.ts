@@ -49,3 +49,17 @@ export async function findSignInProfile(
     }
   );
 }
+
+/**
+ * The id of the user `username` names, or undefined. A locked account's refusals are recorded
+ * under it, so its owner and their institutions see them; one index lookup, made for names nobody
+ * has too, so that it tells nothing by its time.
+ */
+export async function findUserIdByUsername(
+  db: Kysely<Schema>,
+  username: string,
+): Promise<string | undefined> {
+  const query = db.selectFrom('ward.users').select('id').where('username', '=', normaliseUsername(username));
+  const [row] = (await runPrepared(db, query)).rows;
+  return row?.id;
+}
