@@ -347,19 +347,24 @@ export class SignInService {
     return 'active';
   }
 
+  /**
+   * Records a refused attempt and its audit row in one statement, so one commit: neither is ever
+   * stored without the other, and each guess costs one round trip. (A success's are written in the
+   * statement that opens the session.)
+   */
   async #record(
     username: string,
     userId: string | undefined,
     request: { ip: string; userAgent: string },
     outcome: SignInOutcome,
-    db: Kysely<Schema> = this.#deps.db,
   ): Promise<void> {
-    await db
-      .insertInto('ward.sign_in_attempts')
-      .values(this.#attemptRow(username, userId, request, outcome))
+    await this.#deps.db
+      .with('attempt', (qb) =>
+        qb.insertInto('ward.sign_in_attempts').values(this.#attemptRow(username, userId, request, outcome)),
+      )
+      .insertInto('ward.audit_events')
+      .values(this.#deps.audit.rowFor(this.#attemptEvent(username, userId, request, outcome)))
       .execute();
-    // The audit trail keeps every attempt too (a success's, in the statement that opens the session).
-    await this.#deps.audit.record(this.#attemptEvent(username, userId, request, outcome), db);
   }
 
   #attemptRow(

@@ -512,4 +512,35 @@ describe('what is accepted and recorded', () => {
       },
     ]);
   });
+  test('a refused attempt is stored with its audit row or not at all', async () => {
+    const user = await createTestUser(db);
+    // The audit trail refuses the row (as a full disk or a broken grant would): the attempt must not
+    // stay recorded without it.
+    await sql`REVOKE INSERT ON ward.audit_events FROM ${sql.id(ward.database.runtimeRole)}`.execute(db);
+    let response: LightMyRequestResponse;
+    try {
+      response = await login(app, { username: user.username, password: 'wrong one' });
+    } finally {
+      await sql`GRANT INSERT ON ward.audit_events TO ${sql.id(ward.database.runtimeRole)}`.execute(db);
+    }
+    assert.equal(response.statusCode >= 500, true, `status ${response.statusCode}`);
+    const attempts = await db
+      .selectFrom('ward.sign_in_attempts')
+      .select('outcome')
+      .where('username', '=', user.username)
+      .execute();
+    assert.deepEqual(attempts, []);
+
+    // With the trail writable again, both are stored.
+    await login(app, { username: user.username, password: 'wrong one' });
+    const stored = await db
+      .selectFrom('ward.sign_in_attempts as a')
+      .innerJoin('ward.audit_events as e', (join) =>
+        join.onRef('e.actor_id', '=', 'a.user_id').on('e.action', '=', 'auth.sign_in_failed'),
+      )
+      .select(['a.outcome', 'e.reason'])
+      .where('a.username', '=', user.username)
+      .execute();
+    assert.deepEqual(stored, [{ outcome: 'wrong_password', reason: 'wrong_password' }]);
+  });
 });
