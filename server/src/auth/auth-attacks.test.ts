@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
+import { as, signedInMember as signedInAdmin, tokenOfLink } from '../admin/test-support.ts';
 import {
   answerChallenge,
   awayFromStepBoundary,
@@ -20,8 +21,8 @@ import {
 } from '../twofactor/test-support.ts';
 import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, signIn } from '../../test/sign-in.ts';
-import { createTestUser, ownerDb } from '../../test/users.ts';
-import { reauthenticate } from './step-up/test-support.ts';
+import { createTestUser, ownerDb, strongPassword } from '../../test/users.ts';
+import { reauthenticate, stepUp } from './step-up/test-support.ts';
 
 // Attacks on Ward's authentication flows over the real HTTP routes: two-factor enrolment, sign-in and
 // disabling, password reset links, sessions, cross-site requests and the step-up. Each test states
@@ -44,6 +45,9 @@ after(async () => {
   await ward.stop();
 });
 
+const userUrl = (institution: string, uid: string): string =>
+  `/api/institutions/${institution}/admin/users/${uid}`;
+
 function disableTwoFactor(token: string, password: string, code: string): Promise<LightMyRequestResponse> {
   return app.inject({
     method: 'DELETE',
@@ -51,6 +55,10 @@ function disableTwoFactor(token: string, password: string, code: string): Promis
     headers: bearer(token),
     payload: { password, code },
   });
+}
+
+function resetWithLink(token: string, newPassword: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url: '/api/auth/password/reset', payload: { token, newPassword } });
 }
 
 /** A user of the two-factor institution, signed in, with two-factor enrolled over HTTP. */
@@ -185,5 +193,73 @@ describe('a second-factor challenge', () => {
     });
     assert.equal(again.statusCode, 401);
     assert.equal(errorCode(again), 'second_factor_challenge_invalid');
+  });
+});
+
+describe('password reset links', () => {
+  async function issuedLink(): Promise<{
+    admin: Awaited<ReturnType<typeof signedInAdmin>>;
+    doctor: Awaited<ReturnType<typeof createTestUser>>;
+    link: string;
+  }> {
+    const admin = await signedInAdmin(app, db, true, ['institution_admin']);
+    const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
+    await stepUp(app, admin.token, admin.password);
+    const issued = await as(
+      app,
+      admin.token,
+      'POST',
+      `${userUrl(admin.institutionId, doctor.id)}/password-reset`,
+    );
+    assert.equal(issued.statusCode, 200, issued.body);
+    return { admin, doctor, link: tokenOfLink(issued.json<{ link: string }>().link) };
+  }
+
+  test('redeemed twice at once set the password once', async () => {
+    const { doctor, link } = await issuedLink();
+    const [a, b] = [strongPassword(), strongPassword()];
+    const answers = await Promise.all([resetWithLink(link, a), resetWithLink(link, b)]);
+    assert.deepEqual(
+      answers.map((r) => r.statusCode).sort(),
+      [200, 400],
+      answers.map((r) => r.body).join(' '),
+    );
+    const winner = answers[0].statusCode === 200 ? a : b;
+    assert.equal((await signIn(app, { username: doctor.username, password: winner })).state, 'active');
+  });
+
+  test('are stored only as a hash of 256 random bits', async () => {
+    const { doctor, link } = await issuedLink();
+    assert.ok(Buffer.from(link, 'base64url').length >= 32, link);
+    const rows = await db
+      .selectFrom('ward.password_tokens')
+      .selectAll()
+      .where('user_id', '=', doctor.id)
+      .execute();
+    assert.equal(rows.length, 1);
+    assert.doesNotMatch(JSON.stringify(rows), new RegExp(link.replace(/[-]/g, '\\-')));
+    assert.notEqual(rows[0]?.token_hash.toString('base64url'), link);
+  });
+
+  test('do not work for an account disabled after they were issued, not even once it is enabled again', async () => {
+    // A link leaks (chat, e-mail) or its person leaves; the administrator disables the account. Whoever
+    // holds the link must not choose the password that works the day the account is enabled again.
+    const { admin, doctor, link } = await issuedLink();
+    const disabled = await as(app, admin.token, 'POST', `${userUrl(admin.institutionId, doctor.id)}/disable`);
+    assert.equal(disabled.statusCode, 200, disabled.body);
+    const attackerPassword = strongPassword();
+    const whileDisabled = await resetWithLink(link, attackerPassword);
+    assert.equal(
+      whileDisabled.statusCode,
+      400,
+      `the link set a disabled account's password: ${whileDisabled.body}`,
+    );
+    assert.equal(errorCode(whileDisabled), 'invalid_token');
+
+    const enabled = await as(app, admin.token, 'POST', `${userUrl(admin.institutionId, doctor.id)}/enable`);
+    assert.equal(enabled.statusCode, 200, enabled.body);
+    const afterEnabled = await resetWithLink(link, attackerPassword);
+    assert.equal(afterEnabled.statusCode, 400, afterEnabled.body);
+    assert.equal((await signIn(app, doctor)).state, 'active', 'the password the person had still works');
   });
 });
