@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
@@ -261,5 +261,57 @@ describe('password reset links', () => {
     const afterEnabled = await resetWithLink(link, attackerPassword);
     assert.equal(afterEnabled.statusCode, 400, afterEnabled.body);
     assert.equal((await signIn(app, doctor)).state, 'active', 'the password the person had still works');
+  });
+});
+
+describe('cross-site requests', () => {
+  test('a cookie-authenticated POST from a sandboxed page (Origin: null), a text/plain form or with a method override is refused', async () => {
+    const user = await createTestUser(db);
+    const victim = await signIn(app, user);
+    const other = await signIn(app, user);
+    const attempts: InjectOptions[] = [
+      { method: 'POST', url: '/api/me/sessions/revoke-others', headers: { origin: 'null' } },
+      {
+        method: 'POST',
+        url: '/api/me/sessions/revoke-others',
+        headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+        payload: '{"x":"=y"}',
+      },
+      // A GET that a method override would turn into a DELETE of the other session.
+      {
+        method: 'GET',
+        url: `/api/me/sessions/revoke-others?_method=POST`,
+        headers: { 'x-http-method-override': 'POST', 'sec-fetch-site': 'cross-site' },
+      },
+    ];
+    for (const attempt of attempts) {
+      const response = await app.inject({ ...attempt, cookies: { ward_session: victim.token } });
+      assert.ok([403, 404].includes(response.statusCode), `${response.statusCode}: ${response.body}`);
+    }
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: bearer(other.token) });
+    assert.equal(me.statusCode, 200, 'the other session was not revoked');
+  });
+
+  test('no answer grants another origin CORS access, not even to a preflight', async () => {
+    const user = await createTestUser(db);
+    const { token } = await signIn(app, user);
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/me/sessions/revoke-others',
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    const read = await app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { ...bearer(token), origin: 'https://evil.example' },
+    });
+    for (const response of [preflight, read]) {
+      const granted = Object.keys(response.headers).filter((h) => h.startsWith('access-control-'));
+      assert.deepEqual(granted, [], JSON.stringify(response.headers));
+    }
   });
 });
