@@ -15,6 +15,7 @@ import type { ThrottleStore } from './auth/throttle/store.ts';
 import type { WardConfig } from './config/types.ts';
 import { auditKeyFrom, AuditLog, type AuditKey } from './audit/log.ts';
 import { startSealer, type Sealer } from './audit/chain.ts';
+import { ReauthenticationGuard } from './auth/step-up/guard.ts';
 import { StepUpService } from './auth/step-up/service.ts';
 import type { Database } from './db/database.ts';
 import { loadTwoFactorKeyring } from './twofactor/keys.ts';
@@ -105,11 +106,13 @@ export async function createServices(
     derivedKey(tokenSecret, 'device'),
     ...(previous ? [derivedKey(previous, 'device')] : []),
   ];
+  const reauthenticationGuard = new ReauthenticationGuard(throttle);
   const twoFactor = new TwoFactorService({
     db,
     keyring,
     featureEnabled: config.twoFactor.featureEnabled,
     challengeKey: derivedKey(tokenSecret, 'second-factor-challenge'),
+    guard: reauthenticationGuard,
   });
   const audit = new AuditLog(db, auditKeyFrom(tokenSecret));
   const sealer: Sealer = startSealer(db, auditKeyFrom(tokenSecret), log);
@@ -134,7 +137,7 @@ export async function createServices(
     passwords,
     twoFactor,
     audit,
-    stepUp: new StepUpService({ db, throttle, twoFactor }),
+    stepUp: new StepUpService({ db, guard: reauthenticationGuard, twoFactor }),
     cookie: sessionCookieFor(config.server.tls !== undefined),
     close: async () => {
       await sealer.stop();

@@ -1,11 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 
 export const PASSWORD_TOKEN_HOURS = 24;
 
 function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/**
+ * Whether a token row is a live link: unused, unexpired, and its account not disabled (a disabled
+ * account's password is not for whoever holds a link to choose). Peeking and redeeming use this alike.
+ */
+function isLive(eb: ExpressionBuilder<Schema, 'ward.password_tokens'>) {
+  return eb.and([
+    eb('used_at', 'is', null),
+    eb('expires_at', '>', sql<Date>`now()`),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('ward.users as u')
+          .select(sql`1`.as('one'))
+          .whereRef('u.id', '=', 'ward.password_tokens.user_id')
+          .where('u.disabled_at', 'is not', null),
+      ),
+    ),
+  ]);
 }
 
 /**
@@ -46,7 +66,7 @@ export async function issuePasswordToken(
   return token;
 }
 
-/** Marks a token used and returns its user, or undefined when it is unknown, used or expired. */
+/** Marks a token used and returns its user, or undefined when it is not a live link. */
 export async function consumePasswordToken(
   db: Kysely<Schema>,
   token: string,
@@ -55,8 +75,7 @@ export async function consumePasswordToken(
     .updateTable('ward.password_tokens')
     .set({ used_at: sql`now()` })
     .where('token_hash', '=', hashToken(token))
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
+    .where(isLive)
     .returning(['user_id', 'purpose'])
     .executeTakeFirst();
   return row && { userId: row.user_id, purpose: row.purpose };
@@ -73,8 +92,7 @@ export async function peekPasswordToken(db: Kysely<Schema>, token: string): Prom
     .selectFrom('ward.password_tokens')
     .select('user_id')
     .where('token_hash', '=', hashToken(token))
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
+    .where(isLive)
     .executeTakeFirst();
   return row?.user_id;
 }

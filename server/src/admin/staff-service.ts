@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import { accessHoursProblems, type AccessHours } from '../access/hours.ts';
-import { issuePasswordToken, passwordLink, PASSWORD_TOKEN_HOURS } from '../account/password-tokens.ts';
+import {
+  issuePasswordToken,
+  passwordLink,
+  PASSWORD_TOKEN_HOURS,
+  voidPasswordTokens,
+} from '../account/password-tokens.ts';
 import { canonicalJson, type AuditLog } from '../audit/log.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
 import type { Schema } from '../db/schema.ts';
@@ -238,7 +243,7 @@ export class StaffAdministration {
   /**
    * Disables the membership and ends every session of the person at once, on every node. When no
    * other institution still counts them as staff, the account itself is disabled too, so they
-   * cannot sign in at all.
+   * cannot sign in at all, and its outstanding password links are void.
    */
   async disable(actor: Actor, institutionId: string, userId: string): Promise<StaffMember> {
     const { db, audit, sessions } = this.#deps;
@@ -262,7 +267,11 @@ export class StaffAdministration {
       // The built-in system administrator belongs to the deployment, not to any one institution.
       const accountDisabled =
         !before.isSystemAdmin && (await membershipsElsewhere(trx, userId, institutionId, 'active')) === 0;
-      if (accountDisabled) await setAccountDisabled(trx, userId, true);
+      if (accountDisabled) {
+        await setAccountDisabled(trx, userId, true);
+        // A link issued before must not choose the password that works once the account is enabled again.
+        await voidPasswordTokens(trx, userId);
+      }
       await audit.record(
         {
           ...actor,

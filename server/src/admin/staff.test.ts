@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { auditKeyFrom, AuditLog } from '../audit/log.ts';
 import { SessionService } from '../auth/sessions/service.ts';
+import { ReauthenticationGuard } from '../auth/step-up/guard.ts';
+import { PostgresThrottleStore } from '../auth/throttle/postgres-store.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
@@ -498,6 +500,7 @@ describe('the last administrator', () => {
         keyring: await loadTwoFactorKeyring(db, ward.config),
         featureEnabled: false,
         challengeKey: 'unused here',
+        guard: new ReauthenticationGuard(new PostgresThrottleStore(db)),
       }),
       publicUrl: ward.config.server.publicUrl,
     });

@@ -8,6 +8,8 @@ import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, login, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb } from '../../test/users.ts';
 import { loadTwoFactorKeyring } from './keys.ts';
+import { ReauthenticationGuard } from '../auth/step-up/guard.ts';
+import { PostgresThrottleStore } from '../auth/throttle/postgres-store.ts';
 import { TwoFactorService } from './service.ts';
 import {
   answerChallenge,
@@ -334,6 +336,7 @@ describe("an administrator's reset", () => {
       keyring: await loadTwoFactorKeyring(db, ward.config),
       featureEnabled: true,
       challengeKey: 'unused by a reset',
+      guard: new ReauthenticationGuard(new PostgresThrottleStore(db)),
     });
     assert.equal(await service.resetByAdministrator(user.id), true);
     assert.equal(await service.resetByAdministrator(user.id), false, 'nothing left to reset');

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { verifyPassword } from '../auth/passwords/index.ts';
+import type { ReauthenticationGuard } from '../auth/step-up/guard.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { strictestLevel } from '../identity/security-levels.ts';
@@ -81,6 +82,11 @@ export interface TwoFactorDeps {
   readonly featureEnabled: boolean;
   /** Signs challenge tokens (derived from `token.secret`). */
   readonly challengeKey: string;
+  /**
+   * Throttles the password and codes asked for inside a session (enrolment, confirmation, turning
+   * it off), on the step-up's counter: each is a way for a stolen session to test guesses.
+   */
+  readonly guard: ReauthenticationGuard;
   readonly now?: () => number;
 }
 
@@ -157,7 +163,7 @@ export class TwoFactorService {
   async beginEnrolment(userId: string, username: string, password: string): Promise<Enrolment> {
     const status = await this.#requireAvailable(userId);
     if (status.enabled) throw new ApiError('conflict', 'Two-factor authentication is already enabled.');
-    await this.#checkPassword(userId, password);
+    await this.#deps.guard.attempt(userId, () => this.#checkPassword(userId, password));
     const secret = generateTotpSecret();
     const ciphertext = encryptSecret(this.#deps.keyring.current, secret, this.#aad(userId));
     await this.#deps.db
@@ -198,16 +204,21 @@ export class TwoFactorService {
       throw new ApiError('conflict', 'Start the enrolment again: no QR code is waiting for confirmation.');
     }
     const secret = decryptSecret(keyring.all, row.pending_ciphertext, this.#aad(userId));
-    const step = matchTotpStep({ secret, code, now: this.#now() });
-    if (step === null) {
-      throw new ApiError(
-        'second_factor_invalid',
-        'The code is not valid: type the 6 digits your app shows now.',
-        {
-          details: { reason: 'code_invalid' },
-        },
-      );
-    }
+    // Whoever holds the session but never saw the QR code must not find the code by trying them all:
+    // a hit would turn two-factor on and hand them the recovery codes.
+    const step = await this.#deps.guard.attempt(userId, async () => {
+      const matched = matchTotpStep({ secret, code, now: this.#now() });
+      if (matched === null) {
+        throw new ApiError(
+          'second_factor_invalid',
+          'The code is not valid: type the 6 digits your app shows now.',
+          {
+            details: { reason: 'code_invalid' },
+          },
+        );
+      }
+      return matched;
+    });
     const recoveryCodes = generateRecoveryCodes();
     await db.transaction().execute(async (trx) => {
       const updated = await trx
@@ -246,17 +257,21 @@ export class TwoFactorService {
   async disable(userId: string, password: string, code: string): Promise<void> {
     const status = await this.status(userId);
     if (!status.enabled) throw new ApiError('conflict', 'Two-factor authentication is not enabled.');
-    await this.#checkPassword(userId, password);
-    const result = await this.#acceptCode(userId, code);
-    if (result !== 'ok') {
-      throw new ApiError(
-        'second_factor_invalid',
-        result === 'code_used'
-          ? 'This code was already used; wait for the next one.'
-          : 'The code is not valid.',
-        { details: { reason: result } },
-      );
-    }
+    // Password and code are one guess: without a limit, whoever knows the password would try the
+    // million codes until two-factor is off.
+    await this.#deps.guard.attempt(userId, async () => {
+      await this.#checkPassword(userId, password);
+      const result = await this.#acceptCode(userId, code);
+      if (result !== 'ok') {
+        throw new ApiError(
+          'second_factor_invalid',
+          result === 'code_used'
+            ? 'This code was already used; wait for the next one.'
+            : 'The code is not valid.',
+          { details: { reason: result } },
+        );
+      }
+    });
     await this.#remove(userId);
   }
 

@@ -7,6 +7,8 @@ import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, login, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb, type TestUser } from '../../test/users.ts';
 import { loadTwoFactorKeyring } from './keys.ts';
+import { ReauthenticationGuard } from '../auth/step-up/guard.ts';
+import { PostgresThrottleStore } from '../auth/throttle/postgres-store.ts';
 import { CHALLENGE_MINUTES, SecondFactorError, TwoFactorService } from './service.ts';
 import {
   answerChallenge,
@@ -273,6 +275,7 @@ describe('the TOTP window, on a clock the test controls', () => {
       keyring: await loadTwoFactorKeyring(db, ward.config),
       featureEnabled: true,
       challengeKey: 'a key for this test only',
+      guard: new ReauthenticationGuard(new PostgresThrottleStore(db)),
       now: () => clock,
     });
     // In the middle of a step, ten minutes after the enrolment.

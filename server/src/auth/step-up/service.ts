@@ -4,21 +4,22 @@ import { ApiError } from '../../http/errors.ts';
 import { findUserById } from '../../identity/store.ts';
 import type { TwoFactorService } from '../../twofactor/service.ts';
 import { verifyPassword } from '../passwords/index.ts';
-import type { ThrottleStore } from '../throttle/store.ts';
+import type { ReauthenticationGuard } from './guard.ts';
 
 /** How long a re-authentication opens the door to sensitive actions (export). */
 export const STEP_UP_MINUTES = 5;
 
 export interface StepUpDeps {
   readonly db: Kysely<Schema>;
-  readonly throttle: ThrottleStore;
+  /** Shared with two-factor enrolment and disabling: one counter of a session's guesses. */
+  readonly guard: ReauthenticationGuard;
   readonly twoFactor: TwoFactorService;
 }
 
 /**
  * Re-authentication inside a session: the password again, and a current code when two-factor is
- * enrolled. Guesses are throttled on a key of their own, so a stolen session cannot guess the
- * password freely, and cannot lock the user's sign-in either.
+ * enrolled. Guesses are throttled by the reauthentication guard, apart from sign-in's, so a stolen
+ * session cannot guess the password freely, and cannot lock the user's sign-in either.
  */
 export class StepUpService {
   readonly #deps: StepUpDeps;
@@ -32,48 +33,33 @@ export class StepUpService {
     password: string,
     code: string | undefined,
   ): Promise<Date> {
-    const key = `step-up:${userId}`;
-    const claim = await this.#deps.throttle.claimAttempt(key);
-    if (!claim.allowed) {
-      const seconds = Math.max(
-        1,
-        Math.ceil(((claim.lockedUntil?.getTime() ?? Date.now()) - Date.now()) / 1000),
-      );
-      throw new ApiError(
-        'too_many_requests',
-        `Too many attempts. Try again in ${Math.ceil(seconds / 60)} minutes.`,
-        {
-          headers: { 'retry-after': String(seconds) },
-          details: { retryAfterSeconds: seconds },
-        },
-      );
-    }
-    const user = await findUserById(this.#deps.db, userId);
-    if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, password))) {
-      throw new ApiError('invalid_credentials', 'The password is not correct.');
-    }
-    if ((await this.#deps.twoFactor.status(userId)).enabled) {
-      if (code === undefined || code === '') {
-        throw new ApiError(
-          'second_factor_invalid',
-          'Enter the 6-digit code from your authenticator app too.',
-          {
-            details: { reason: 'code_required' },
-          },
-        );
+    await this.#deps.guard.attempt(userId, async () => {
+      const user = await findUserById(this.#deps.db, userId);
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, password))) {
+        throw new ApiError('invalid_credentials', 'The password is not correct.');
       }
-      const result = await this.#deps.twoFactor.verifyCurrentCode(userId, code);
-      if (result !== 'ok') {
-        throw new ApiError(
-          'second_factor_invalid',
-          result === 'code_used'
-            ? 'This code was already used; wait for the next one.'
-            : 'The code is not valid.',
-          { details: { reason: result } },
-        );
+      if ((await this.#deps.twoFactor.status(userId)).enabled) {
+        if (code === undefined || code === '') {
+          throw new ApiError(
+            'second_factor_invalid',
+            'Enter the 6-digit code from your authenticator app too.',
+            {
+              details: { reason: 'code_required' },
+            },
+          );
+        }
+        const result = await this.#deps.twoFactor.verifyCurrentCode(userId, code);
+        if (result !== 'ok') {
+          throw new ApiError(
+            'second_factor_invalid',
+            result === 'code_used'
+              ? 'This code was already used; wait for the next one.'
+              : 'The code is not valid.',
+            { details: { reason: result } },
+          );
+        }
       }
-    }
-    await this.#deps.throttle.reset(key);
+    });
     const row = await this.#deps.db
       .updateTable('ward.sessions')
       .set({ reauthenticated_at: sql`now()` })
