@@ -6,6 +6,8 @@ import {
   type PasswordProblem,
 } from '../auth/passwords/index.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
+import { reauthenticationKey } from '../auth/step-up/guard.ts';
+import { tooManyAttempts } from '../auth/throttle/refusal.ts';
 import type { ThrottleStore } from '../auth/throttle/store.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
@@ -44,15 +46,6 @@ function rejected(reasons: readonly NewPasswordProblem[]): ApiError {
 /** The throttle key for answers about a user's passwords given to someone already past sign-in. */
 function passwordGuessKey(userId: string): string {
   return `password-change:${userId}`;
-}
-
-function tooManyPasswordAttempts(lockedUntil: Date): ApiError {
-  const seconds = Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000));
-  return new ApiError(
-    'too_many_requests',
-    `Too many password attempts. Try again in ${Math.ceil(seconds / 60)} minutes.`,
-    { headers: { 'retry-after': String(seconds) }, details: { retryAfterSeconds: seconds } },
-  );
 }
 
 /**
@@ -183,7 +176,7 @@ export class PasswordService {
     const guessKey = passwordGuessKey(userId);
     // Counted before it is checked, so that parallel guesses cannot all slip past the lock.
     const claim = await throttle.claimAttempt(guessKey);
-    if (!claim.allowed) throw tooManyPasswordAttempts(claim.lockedUntil ?? new Date());
+    if (!claim.allowed) throw tooManyAttempts('password attempts', claim.lockedUntil);
     const user = await findUserById(this.#deps.db, userId);
     if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new ApiError('invalid_credentials', 'The current password is not correct.');
@@ -222,7 +215,7 @@ export class PasswordService {
     // leaves the link usable: its holder gets as few such answers as a guesser at the current one.
     const guessKey = passwordGuessKey(userId);
     const claim = await this.#deps.throttle.claimAttempt(guessKey);
-    if (!claim.allowed) throw tooManyPasswordAttempts(claim.lockedUntil ?? new Date());
+    if (!claim.allowed) throw tooManyAttempts('password attempts', claim.lockedUntil);
     await this.validate(userId, newPassword);
     await this.#deps.db.transaction().execute(async (trx) => {
       const consumed = await consumePasswordToken(trx, token);
@@ -232,7 +225,9 @@ export class PasswordService {
       await record(trx, userId);
     });
     await this.#deps.throttle.reset(guessKey);
-    // A reset also lifts the lock that strangers' guessing put on the account.
+    // A reset also lifts the locks that others' guessing put on the account: at sign-in, and through
+    // a session (re-authentication, two-factor), which after 100 failures would otherwise stay locked.
+    await this.#deps.throttle.reset(reauthenticationKey(userId));
     const user = await findUserById(this.#deps.db, userId);
     if (user) await this.#deps.throttle.reset(`account:${user.username}`);
     return { userId };

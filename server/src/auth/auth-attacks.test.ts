@@ -23,6 +23,8 @@ import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb, strongPassword } from '../../test/users.ts';
 import { reauthenticate, stepUp } from './step-up/test-support.ts';
+import { MAX_CONSECUTIVE_FAILURES } from './throttle/policy.ts';
+import { PostgresThrottleStore } from './throttle/postgres-store.ts';
 
 // Attacks on Ward's authentication flows over the real HTTP routes: two-factor enrolment, sign-in and
 // disabling, password reset links, sessions, cross-site requests and the step-up. Each test states
@@ -214,6 +216,26 @@ describe('password reset links', () => {
     assert.equal(issued.statusCode, 200, issued.body);
     return { admin, doctor, link: tokenOfLink(issued.json<{ link: string }>().link) };
   }
+
+  test('lift the lock left by 100 failed re-authentications, which nothing else lifts', async () => {
+    const { doctor, link } = await issuedLink();
+    const { token } = await signIn(app, doctor);
+    // A session thief guessed the password at the step-up a hundred times, over about a day of backoff.
+    const throttle = new PostgresThrottleStore(db);
+    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES; i++) await throttle.recordFailure(`step-up:${doctor.id}`);
+    const locked = await reauthenticate(app, token, doctor.password);
+    assert.equal(errorCode(locked), 'too_many_requests');
+    assert.deepEqual(locked.json<{ error: { details: unknown } }>().error.details, {
+      lockedUntilReset: true,
+    });
+    assert.match(locked.json<{ error: { message: string } }>().error.message, /until your password is reset/);
+    assert.equal(locked.headers['retry-after'], undefined);
+
+    const newPassword = strongPassword();
+    assert.equal((await resetWithLink(link, newPassword)).statusCode, 200);
+    const { token: fresh } = await signIn(app, { username: doctor.username, password: newPassword });
+    await stepUp(app, fresh, newPassword);
+  });
 
   test('redeemed twice at once set the password once', async () => {
     const { doctor, link } = await issuedLink();

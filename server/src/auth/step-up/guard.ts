@@ -1,5 +1,10 @@
-import { ApiError } from '../../http/errors.ts';
+import { tooManyAttempts } from '../throttle/refusal.ts';
 import type { ThrottleStore } from '../throttle/store.ts';
+
+/** The counter of a user's re-authentications (see ReauthenticationGuard). */
+export function reauthenticationKey(userId: string): string {
+  return `step-up:${userId}`;
+}
 
 /**
  * The one throttle on guesses at a user's own password or two-factor code made through a live
@@ -19,19 +24,9 @@ export class ReauthenticationGuard {
    * forgiven only when it passes. While the user's counter is locked, nothing is checked at all.
    */
   async attempt<T>(userId: string, check: () => Promise<T>): Promise<T> {
-    const key = `step-up:${userId}`;
+    const key = reauthenticationKey(userId);
     const claim = await this.#throttle.claimAttempt(key);
-    if (!claim.allowed) {
-      const seconds = Math.max(
-        1,
-        Math.ceil(((claim.lockedUntil?.getTime() ?? Date.now()) - Date.now()) / 1000),
-      );
-      throw new ApiError(
-        'too_many_requests',
-        `Too many attempts. Try again in ${Math.ceil(seconds / 60)} minutes.`,
-        { headers: { 'retry-after': String(seconds) }, details: { retryAfterSeconds: seconds } },
-      );
-    }
+    if (!claim.allowed) throw tooManyAttempts('attempts', claim.lockedUntil);
     const result = await check();
     await this.#throttle.reset(key);
     return result;

@@ -2,6 +2,8 @@
 export const FREE_FAILURES = 5;
 /** NIST SP 800-63B: no more than 100 consecutive failures may pass. */
 export const MAX_CONSECUTIVE_FAILURES = 100;
+/** Where a lock without end (from the 100th consecutive failure on) is recorded to end. */
+export const LOCKED_FOREVER = new Date('9999-12-31T00:00:00Z');
 const FIRST_LOCK_SECONDS = 60;
 const LONGEST_LOCK_SECONDS = 15 * 60;
 

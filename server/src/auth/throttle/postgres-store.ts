@@ -1,10 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { runPrepared } from '../../db/prepared.ts';
 import type { Schema } from '../../db/schema.ts';
-import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
+import { IP_WINDOW_SECONDS, LOCKED_FOREVER, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
 import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
-
-const FOREVER = new Date('9999-12-31T00:00:00Z');
 
 // The backoff policy as a table PostgreSQL can read inside one statement: seconds of lock after the
 // n-th consecutive failure (index n, from 1), -1 for a lock without end.
@@ -16,7 +14,7 @@ const LOCK_SECONDS = Array.from({ length: MAX_CONSECUTIVE_FAILURES }, (_, i) => 
 /** SQL for when a key is locked until after its `failures`-th consecutive failure, or NULL. */
 function lockedUntilSql(failures: RawBuilder<unknown>): RawBuilder<unknown> {
   const seconds = sql`(${LOCK_SECONDS}::float8[])[LEAST(${failures}, ${MAX_CONSECUTIVE_FAILURES})]`;
-  return sql`CASE WHEN ${seconds} < 0 THEN ${FOREVER}::timestamptz
+  return sql`CASE WHEN ${seconds} < 0 THEN ${LOCKED_FOREVER}::timestamptz
                   WHEN ${seconds} = 0 THEN NULL
                   ELSE now() + make_interval(secs => ${seconds}) END`;
 }
@@ -24,7 +22,7 @@ function lockedUntilSql(failures: RawBuilder<unknown>): RawBuilder<unknown> {
 function lockedUntil(failures: number, now: Date): Date | undefined {
   const seconds = lockSecondsAfter(failures);
   if (seconds === 0) return undefined;
-  return Number.isFinite(seconds) ? new Date(now.getTime() + seconds * 1000) : FOREVER;
+  return Number.isFinite(seconds) ? new Date(now.getTime() + seconds * 1000) : LOCKED_FOREVER;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
-import { IP_WINDOW_SECONDS, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
+import { IP_WINDOW_SECONDS, LOCKED_FOREVER, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
 import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
 
 // Counters expire on their own a day after the last failure (a week once the permanent lock
 // applies), so Redis needs no clean-up job.
 const COUNTER_TTL_SECONDS = 24 * 3600;
 const PERMANENT_TTL_SECONDS = 7 * 24 * 3600;
-const FOREVER_MS = new Date('9999-12-31T00:00:00Z').getTime();
+const FOREVER_MS = LOCKED_FOREVER.getTime();
 
 // Milliseconds of lock after the n-th consecutive failure (index n - 1), -1 for a lock without end:
 // the backoff policy handed to the claim script, which applies it in the same atomic step.
@@ -77,9 +77,7 @@ export class RedisThrottleStore implements ThrottleStore {
     const seconds = lockSecondsAfter(failures);
     let lockedUntil: Date | undefined;
     if (seconds > 0) {
-      lockedUntil = Number.isFinite(seconds)
-        ? new Date(Date.now() + seconds * 1000)
-        : new Date('9999-12-31T00:00:00Z');
+      lockedUntil = Number.isFinite(seconds) ? new Date(Date.now() + seconds * 1000) : LOCKED_FOREVER;
       await this.#redis.hset(k, 'lockedUntil', String(lockedUntil.getTime()));
     }
     await this.#redis.expire(
