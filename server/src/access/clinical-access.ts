@@ -128,6 +128,43 @@ export async function liveJustificationId(
   return row?.id;
 }
 
+export interface JustificationForReview {
+  readonly id: string;
+  readonly user_id: string;
+  readonly username: string;
+  readonly patient_id: string;
+  readonly reason: JustificationReason;
+  readonly detail: string;
+  readonly granted_at: Date;
+  readonly expires_at: Date;
+  readonly reviewed_at: Date | null;
+}
+
+/** The institution's justified accesses for review, the latest 500 granted, or only those not yet reviewed. */
+export async function justificationsForReview(
+  db: Kysely<Schema>,
+  institutionId: string,
+  options: { unreviewedOnly: boolean },
+): Promise<JustificationForReview[]> {
+  let query = db
+    .selectFrom('ward.access_justifications as j')
+    .innerJoin('ward.users as u', 'u.id', 'j.user_id')
+    .select([
+      'j.id',
+      'j.user_id',
+      'u.username',
+      'j.patient_id',
+      'j.reason',
+      'j.detail',
+      'j.granted_at',
+      'j.expires_at',
+      'j.reviewed_at',
+    ])
+    .where('j.institution_id', '=', institutionId);
+  if (options.unreviewedOnly) query = query.where('j.reviewed_at', 'is', null);
+  return query.orderBy('j.granted_at', 'desc').limit(500).execute();
+}
+
 /** Grants justified access for the institution's window and audits it, flagged for review. */
 export async function justifyAccess(
   db: Kysely<Schema>,

@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { sql, type Kysely } from 'kysely';
 import { requireAccess } from '../access/authorize.ts';
+import { justificationsForReview } from '../access/clinical-access.ts';
 import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
@@ -147,23 +148,9 @@ export function registerAuditRoutes(app: WardApp, deps: AuditRouteDeps): void {
     },
     async (request) => {
       const access = requireAccess(request);
-      let query = db
-        .selectFrom('ward.access_justifications as j')
-        .innerJoin('ward.users as u', 'u.id', 'j.user_id')
-        .select([
-          'j.id',
-          'j.user_id',
-          'u.username',
-          'j.patient_id',
-          'j.reason',
-          'j.detail',
-          'j.granted_at',
-          'j.expires_at',
-          'j.reviewed_at',
-        ])
-        .where('j.institution_id', '=', access.institutionId);
-      if (request.query.unreviewed === 'true') query = query.where('j.reviewed_at', 'is', null);
-      const rows = await query.orderBy('j.granted_at', 'desc').limit(500).execute();
+      const rows = await justificationsForReview(db, access.institutionId, {
+        unreviewedOnly: request.query.unreviewed === 'true',
+      });
       return {
         items: rows.map((r) => ({
           id: r.id,

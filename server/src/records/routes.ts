@@ -14,6 +14,7 @@ import type { Schema } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { WardApp } from '../http/types.ts';
 import { getPatient } from '../patients/store.ts';
+import { readClinicalRecord } from './store.ts';
 
 export interface RecordRouteDeps {
   readonly db: Kysely<Schema>;
@@ -128,78 +129,6 @@ function event(
   };
 }
 
-async function loadRecord(db: Kysely<Schema>, institutionId: string, patientId: string) {
-  const [encounters, notes, diagnoses, allergies] = await Promise.all([
-    db
-      .selectFrom('ward.encounters as e')
-      .innerJoin('ward.users as u', 'u.id', 'e.author_id')
-      .select(['e.id', 'e.occurred_at', 'e.type', 'e.reason', 'e.author_id', 'u.display_name'])
-      .where('e.institution_id', '=', institutionId)
-      .where('e.patient_id', '=', patientId)
-      .orderBy('e.occurred_at', 'desc')
-      .limit(200)
-      .execute(),
-    db
-      .selectFrom('ward.clinical_notes as n')
-      .innerJoin('ward.users as u', 'u.id', 'n.author_id')
-      .selectAll('n')
-      .select('u.display_name')
-      .where('n.institution_id', '=', institutionId)
-      .where('n.patient_id', '=', patientId)
-      .orderBy('n.created_at')
-      .execute(),
-    db
-      .selectFrom('ward.diagnoses')
-      .select(['id', 'encounter_id', 'code', 'description'])
-      .where('institution_id', '=', institutionId)
-      .where('patient_id', '=', patientId)
-      .execute(),
-    db
-      .selectFrom('ward.allergies')
-      .select(['id', 'substance', 'reaction', 'severity', 'created_at'])
-      .where('institution_id', '=', institutionId)
-      .where('patient_id', '=', patientId)
-      .orderBy('created_at')
-      .execute(),
-  ]);
-  return {
-    encounters: encounters.map((e) => ({
-      id: e.id,
-      occurredAt: e.occurred_at.toISOString(),
-      type: e.type,
-      reason: e.reason,
-      authorId: e.author_id,
-      authorName: e.display_name,
-      notes: notes
-        .filter((n) => n.encounter_id === e.id)
-        .map((n) => ({
-          id: n.id,
-          authorId: n.author_id,
-          authorName: n.display_name,
-          subjective: n.subjective,
-          objective: n.objective,
-          assessment: n.assessment,
-          plan: n.plan,
-          status: n.status,
-          signedAt: n.signed_at?.toISOString() ?? null,
-          amendsNoteId: n.amends_note_id,
-          createdAt: n.created_at.toISOString(),
-          version: n.version,
-        })),
-      diagnoses: diagnoses
-        .filter((d) => d.encounter_id === e.id)
-        .map((d) => ({ id: d.id, code: d.code, description: d.description })),
-    })),
-    allergies: allergies.map((a) => ({
-      id: a.id,
-      substance: a.substance,
-      reaction: a.reaction,
-      severity: a.severity,
-      createdAt: a.created_at.toISOString(),
-    })),
-  };
-}
-
 /**
  * The clinical record: encounters, notes (signed notes are immutable; corrections amend them),
  * diagnoses and allergies, and justified access for clinicians without a care relationship.
@@ -255,7 +184,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
       const access = requireAccess(request);
       await requirePatient(db, access, request.params.pid);
       const basis = await requireClinicalAccess(db, access, request.params.pid);
-      const record = await loadRecord(db, access.institutionId, request.params.pid);
+      const record = await readClinicalRecord(db, access.institutionId, request.params.pid);
       await audit.record(
         event(request, access, request.params.pid, {
           action: 'clinical.read',
@@ -282,7 +211,7 @@ export function registerRecordRoutes(app: WardApp, deps: RecordRouteDeps): void 
       const access = requireAccess(request);
       await requirePatient(db, access, request.params.pid);
       const basis = await requireClinicalAccess(db, access, request.params.pid);
-      const record = await loadRecord(db, access.institutionId, request.params.pid);
+      const record = await readClinicalRecord(db, access.institutionId, request.params.pid);
       await audit.record(
         event(request, access, request.params.pid, {
           action: 'clinical.read',
