@@ -2,14 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import argon2 from 'argon2';
-import {
-  ARGON2_PARAMS,
-  dummyVerify,
-  HASH_SLOTS,
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-} from './hash.ts';
+import { ARGON2_PARAMS, dummyVerify, HASH_SLOTS, hashPassword, needsRehash, verifyPassword } from './hash.ts';
 
 /** The parts of a PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. */
 function parsePhc(phc: string): { id: string; version: string; params: Map<string, string>; salt: string } {
