@@ -6,11 +6,11 @@
 -- (docs/benchmarks.md, "The audit viewer's filters at scale").
 
 -- Filtered by action: a rare one is a handful of entries, an absent one none.
-CREATE INDEX audit_events_action_idx ON ward.audit_events (institution_id, action, id);
+CREATE INDEX IF NOT EXISTS audit_events_action_idx ON ward.audit_events (institution_id, action, id);
 
 -- Filtered by user, and by user and action together: a user's own events of one action, even when
 -- both the user and the action are common and never meet. It replaces the (institution, actor,
 -- time) index of 0004, whose time order this query cannot use; its (institution, actor) prefix
 -- serves a filter by user alone as well as that one did.
-CREATE INDEX audit_events_actor_action_idx ON ward.audit_events (institution_id, actor_id, action, id);
-DROP INDEX ward.audit_events_actor_idx;
+CREATE INDEX IF NOT EXISTS audit_events_actor_action_idx ON ward.audit_events (institution_id, actor_id, action, id);
+DROP INDEX IF EXISTS ward.audit_events_actor_idx;
