@@ -18,6 +18,7 @@ import { startSealer, type Sealer } from './audit/chain.ts';
 import { ReauthenticationGuard } from './auth/step-up/guard.ts';
 import { StepUpService } from './auth/step-up/service.ts';
 import type { Database } from './db/database.ts';
+import { startHousekeeping, type Housekeeping } from './housekeeping/job.ts';
 import { loadTwoFactorKeyring } from './twofactor/keys.ts';
 import { TwoFactorService } from './twofactor/service.ts';
 
@@ -116,6 +117,7 @@ export async function createServices(
   });
   const audit = new AuditLog(db, auditKeyFrom(tokenSecret));
   const sealer: Sealer = startSealer(db, auditKeyFrom(tokenSecret), log);
+  const housekeeping: Housekeeping = startHousekeeping(db, log);
   const signIn = new SignInService({ db, throttle, captcha, sessions, twoFactor, audit, deviceKeys });
   const passwords = new PasswordService({
     db,
@@ -140,6 +142,7 @@ export async function createServices(
     stepUp: new StepUpService({ db, guard: reauthenticationGuard, twoFactor }),
     cookie: sessionCookieFor(config.server.tls !== undefined),
     close: async () => {
+      await housekeeping.stop();
       await sealer.stop();
       await throttle.close();
       await usedChallenges?.close();

@@ -151,48 +151,6 @@ describe('an entry stops blocking once its challenge has expired', () => {
   });
 });
 
-describe('expired rows in PostgreSQL', () => {
-  test('are swept in bounded batches, while unexpired ones stay', async () => {
-    const { owner } = database;
-    await owner.query('DELETE FROM ward.used_altcha_challenges');
-    const longAgo = new Date(Date.now() - KEPT_AFTER_EXPIRY_MS - 60_000);
-    await owner.query(
-      `INSERT INTO ward.used_altcha_challenges (signature, expires_at)
-       SELECT 'expired-' || n, $1 FROM generate_series(1, 1500) AS n`,
-      [longAgo],
-    );
-    // Expired, but so recently that a lagging node could still be judging its challenge valid.
-    const recent = new Date(Date.now() - 1000);
-    await owner.query(`INSERT INTO ward.used_altcha_challenges VALUES ('recent', $1)`, [recent]);
-    const store = postgresNode();
-    const left = async (): Promise<number> =>
-      Number(
-        (await owner.query<{ n: string }>(`SELECT count(*) AS n FROM ward.used_altcha_challenges`)).rows[0]
-          ?.n,
-      );
-
-    const now = Date.now();
-    assert.equal(await store.claim('live-1', now + 600_000, now), true);
-    assert.equal(await left(), 500 + 2, 'the first claim swept one batch of 1000');
-    // A full batch means more may be left: the next claim sweeps again, and leaves the rest alone.
-    assert.equal(await store.claim('live-2', now + 600_000, now), true);
-    assert.equal(await left(), 1 + 2);
-    const { rows } = await owner.query<{ signature: string }>(
-      'SELECT signature FROM ward.used_altcha_challenges ORDER BY signature',
-    );
-    assert.deepEqual(
-      rows.map((r) => r.signature),
-      ['live-1', 'live-2', 'recent'],
-    );
-    // Not a sweep per request: the claims that follow within the minute delete nothing.
-    await owner.query(`UPDATE ward.used_altcha_challenges SET expires_at = $1 WHERE signature = 'recent'`, [
-      longAgo,
-    ]);
-    assert.equal(await store.claim('live-3', now + 600_000, now + 1000), true);
-    assert.equal(await left(), 4);
-  });
-});
-
 describe('a store that cannot be reached', () => {
   const unreachable: [string, () => UsedChallenges][] = [
     [
