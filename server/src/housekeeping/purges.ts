@@ -1,6 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import { KEPT_AFTER_EXPIRY_MS } from '../auth/captcha/used-challenges.ts';
-import { FREE_FAILURES, IP_WINDOW_SECONDS, MAX_CONSECUTIVE_FAILURES } from '../auth/throttle/policy.ts';
+import {
+  BACKOFF_COUNTER_KEPT_SECONDS,
+  FREE_FAILURES,
+  IDLE_COUNTER_KEPT_SECONDS,
+  IP_WINDOW_SECONDS,
+  MAX_CONSECUTIVE_FAILURES,
+} from '../auth/throttle/policy.ts';
 import type { Schema } from '../db/schema.ts';
 
 const DAY_SECONDS = 24 * 3600;
@@ -29,22 +35,8 @@ export const PASSWORD_TOKENS_KEPT_AFTER_EXPIRY_SECONDS = 30 * DAY_SECONDS;
  */
 export const CHALLENGES_KEPT_AFTER_EXPIRY_SECONDS = DAY_SECONDS;
 
-/**
- * Throttle counters. A counter is deleted only when it holds nothing in force: never from the 100th
- * consecutive failure on (the lock without end lifts only by a password reset or a known device), never
- * while a lock runs, never while an address's window runs. What deleting does forget is the count of
- * consecutive failures, which otherwise never lapses; how long a counter must be idle first is set so
- * that forgetting buys an attacker little:
- * - below FREE_FAILURES (no lock ever applied, and every address counter): after a day of silence,
- *   as the Redis store forgets its counters. At most 4 guesses a day on an account: one day-long pause
- *   after every 4 guesses. This is what deletes the rows of usernames sprayed at random.
- * - from FREE_FAILURES to 99: after 30 days. Reaching 99 takes about 23 hours of backoff (locks of up
- *   to 15 minutes each); with a day to forget, an attacker could make ~50 guesses a day on an account
- *   without ever reaching the lock without end; with 30 days it is 99 every ~31 days, about 3 a day,
- *   no more than the lower tier allows.
- */
-export const IDLE_COUNTER_KEPT_SECONDS = DAY_SECONDS;
-export const BACKOFF_COUNTER_KEPT_SECONDS = 30 * DAY_SECONDS;
+// Throttle counters go by the policy's own retention (IDLE_COUNTER_KEPT_SECONDS and
+// BACKOFF_COUNTER_KEPT_SECONDS in auth/throttle/policy.ts), which the Redis store applies as TTLs.
 
 /** Rows deleted per statement: each batch is its own short transaction, holding few row locks. */
 export const PURGE_BATCH = 5000;

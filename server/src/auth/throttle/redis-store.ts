@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
-import { IP_WINDOW_SECONDS, LOCKED_FOREVER, lockSecondsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.ts';
+import {
+  BACKOFF_COUNTER_KEPT_SECONDS,
+  IDLE_COUNTER_KEPT_SECONDS,
+  IP_WINDOW_SECONDS,
+  LOCKED_FOREVER,
+  lockSecondsAfter,
+  MAX_CONSECUTIVE_FAILURES,
+} from './policy.ts';
 import type { Claim, IpState, LockState, SignInClaims, ThrottleStore } from './store.ts';
 
 // Counters expire on their own a day after the last failure (a week once the permanent lock
 // applies), so Redis needs no clean-up job.
-const COUNTER_TTL_SECONDS = 24 * 3600;
-const PERMANENT_TTL_SECONDS = 7 * 24 * 3600;
 const FOREVER_MS = LOCKED_FOREVER.getTime();
 
 // Milliseconds of lock after the n-th consecutive failure (index n - 1), -1 for a lock without end:
@@ -15,7 +20,9 @@ const LOCK_MS = Array.from({ length: MAX_CONSECUTIVE_FAILURES }, (_, i) => {
   return Number.isFinite(seconds) ? seconds * 1000 : -1;
 });
 
-// KEYS[1] the counter; ARGV: now (ms), forever (ms), ttl, permanent ttl, then LOCK_MS.
+// KEYS[1] the counter; ARGV: now (ms), forever (ms), idle ttl, backoff ttl, then LOCK_MS. A counter
+// is forgotten after its policy's time without failures (IDLE_COUNTER_KEPT_SECONDS, or
+// BACKOFF_COUNTER_KEPT_SECONDS once in backoff), never once it holds the lock without end.
 // Returns {allowed, failures, lockedUntil ms or 0}.
 const CLAIM_ATTEMPT = `
 local now = tonumber(ARGV[1])
@@ -28,7 +35,9 @@ local ms = tonumber(ARGV[4 + math.min(failures, policy)])
 locked = 0
 if ms < 0 then locked = tonumber(ARGV[2]) elseif ms > 0 then locked = now + ms end
 redis.call('HSET', KEYS[1], 'lockedUntil', locked)
-if failures >= policy then redis.call('EXPIRE', KEYS[1], ARGV[4]) else redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+if failures >= policy then redis.call('PERSIST', KEYS[1])
+elseif ms > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4])
+else redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return {1, failures, locked}
 `;
 
@@ -80,10 +89,8 @@ export class RedisThrottleStore implements ThrottleStore {
       lockedUntil = Number.isFinite(seconds) ? new Date(Date.now() + seconds * 1000) : LOCKED_FOREVER;
       await this.#redis.hset(k, 'lockedUntil', String(lockedUntil.getTime()));
     }
-    await this.#redis.expire(
-      k,
-      failures >= MAX_CONSECUTIVE_FAILURES ? PERMANENT_TTL_SECONDS : COUNTER_TTL_SECONDS,
-    );
+    if (failures >= MAX_CONSECUTIVE_FAILURES) await this.#redis.persist(k);
+    else await this.#redis.expire(k, seconds > 0 ? BACKOFF_COUNTER_KEPT_SECONDS : IDLE_COUNTER_KEPT_SECONDS);
     return { failures, lockedUntil };
   }
 
@@ -115,8 +122,8 @@ export class RedisThrottleStore implements ThrottleStore {
       this.#prefix + key,
       Date.now(),
       FOREVER_MS,
-      COUNTER_TTL_SECONDS,
-      PERMANENT_TTL_SECONDS,
+      IDLE_COUNTER_KEPT_SECONDS,
+      BACKOFF_COUNTER_KEPT_SECONDS,
       ...LOCK_MS,
     )) as [number, number, number];
     return { allowed: allowed === 1, failures, lockedUntil: locked > 0 ? new Date(locked) : undefined };

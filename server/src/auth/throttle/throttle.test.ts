@@ -8,7 +8,12 @@ import { startWard, type RunningWard } from '../../../test/harness.ts';
 import { redisAnswers, TEST_REDIS_URL as REDIS_URL } from '../../../test/redis.ts';
 import { errorCode, login, signIn } from '../../../test/sign-in.ts';
 import { createTestUser, ownerDb } from '../../../test/users.ts';
-import { FREE_FAILURES } from './policy.ts';
+import {
+  BACKOFF_COUNTER_KEPT_SECONDS,
+  FREE_FAILURES,
+  IDLE_COUNTER_KEPT_SECONDS,
+  MAX_CONSECUTIVE_FAILURES,
+} from './policy.ts';
 import { PostgresThrottleStore } from './postgres-store.ts';
 import { RedisThrottleStore } from './redis-store.ts';
 import type { ThrottleStore } from './store.ts';
@@ -68,6 +73,8 @@ interface StoreFixture {
   endLock(key: string): Promise<void>;
   setFailures(key: string, failures: number): Promise<void>;
   endIpWindow(ip: string): Promise<void>;
+  /** Lets pass whatever time the store forgets an idle counter after. */
+  forgetIdle(key: string): Promise<void>;
 }
 
 const fixtures: StoreFixture[] = [
@@ -90,6 +97,8 @@ const fixtures: StoreFixture[] = [
       await sql`UPDATE ward.throttle_counters SET window_started_at = now() - interval '15 minutes 1 second'
                 WHERE key = ${`ip:${ip}`}`.execute(db);
     },
+    // The store itself forgets nothing; housekeeping deletes idle counters (tested with it).
+    forgetIdle: async () => undefined,
   },
   {
     name: 'Redis',
@@ -103,6 +112,11 @@ const fixtures: StoreFixture[] = [
     },
     endIpWindow: async (ip) => {
       await redis.del(`${TEST_PREFIX}ip:${ip}`);
+    },
+    // Redis forgets a key when its time to live runs out: as if it had run out now.
+    forgetIdle: async (key) => {
+      const ttl = await redis.ttl(TEST_PREFIX + key);
+      if (ttl >= 0) await redis.del(TEST_PREFIX + key);
     },
   },
 ];
@@ -158,6 +172,23 @@ for (const fixture of fixtures) {
       assert.equal((await store.claimAttempt(key)).allowed, false);
       await store.reset(key);
       assert.equal((await store.claimAttempt(key)).allowed, true);
+    });
+
+    test('the lock without end does not lapse while the guessing goes on', async () => {
+      const store = fixture.store();
+      const claimed = uniqueKey();
+      await fixture.setFailures(claimed, 99);
+      assert.equal((await store.claimAttempt(claimed)).allowed, true);
+      const recorded = uniqueKey();
+      await fixture.setFailures(recorded, 99);
+      await store.recordFailure(recorded);
+      for (const key of [claimed, recorded]) {
+        // Refused guesses, then the time a forgetful store would have let pass.
+        for (let i = 0; i < 3; i++) assert.equal((await store.claimAttempt(key)).allowed, false);
+        await fixture.forgetIdle(key);
+        assert.equal((await store.claimAttempt(key)).allowed, false, key);
+        assert.equal((await store.lockState(key)).lockedUntil?.getUTCFullYear(), 9999);
+      }
     });
 
     test('an address is held at its ceiling under a burst, gets a success back, and starts afresh', async () => {
@@ -224,6 +255,25 @@ for (const fixture of fixtures) {
     });
   });
 }
+
+describe('Redis counters', withRedis, () => {
+  test('are forgotten after a day without failures, a month once in backoff, never once locked for good', async () => {
+    const ttlAfter = async (failures: number): Promise<number> => {
+      const key = uniqueKey();
+      for (let i = 0; i < failures; i++) await redisStore.recordFailure(key);
+      return redis.ttl(TEST_PREFIX + key);
+    };
+    const idle = await ttlAfter(FREE_FAILURES - 1);
+    assert.ok(idle > IDLE_COUNTER_KEPT_SECONDS - 5 && idle <= IDLE_COUNTER_KEPT_SECONDS, `ttl ${idle}`);
+    const backoff = await ttlAfter(FREE_FAILURES);
+    assert.ok(
+      backoff > BACKOFF_COUNTER_KEPT_SECONDS - 5 && backoff <= BACKOFF_COUNTER_KEPT_SECONDS,
+      `ttl ${backoff}`,
+    );
+    // -1: the key is kept without an expiry.
+    assert.equal(await ttlAfter(MAX_CONSECUTIVE_FAILURES), -1);
+  });
+});
 
 describe('sign-in with redis.url', withRedis, () => {
   test('backs off after failures and lets the user in once the wait is over, with the counters in Redis', async () => {
