@@ -4,8 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Schema } from './db/schema.ts';
 import type { WardApp } from './http/types.ts';
 import { addMembership } from './identity/store.ts';
-import { as, signedInMember as signedInAdmin, tokenOfLink } from './admin/test-support.ts';
-import { stepUp } from './auth/step-up/test-support.ts';
+import { as, issuedResetLink, signedInMember as signedInAdmin, tokenOfLink } from './admin/test-support.ts';
 import {
   createEncounter,
   createPatient,
@@ -53,17 +52,7 @@ describe('password reset links', () => {
     // An administrator issues a reset link (it travels by chat or e-mail and may be seen by others).
     // The person then changes their password from their own profile, e.g. because they remembered it
     // or suspect the link leaked. Whoever holds the link must not be able to take the account over.
-    const admin = await signedInAdmin(app, db, true, ['institution_admin']);
-    const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
-    await stepUp(app, admin.token, admin.password);
-    const issued = await as(
-      app,
-      admin.token,
-      'POST',
-      `${userUrl(admin.institutionId, doctor.id)}/password-reset`,
-    );
-    assert.equal(issued.statusCode, 200, issued.body);
-    const linkToken = tokenOfLink(issued.json<{ link: string }>().link);
+    const { doctor, link: linkToken } = await issuedResetLink(app, db);
 
     const session = await signIn(app, doctor);
     const ownPassword = strongPassword();

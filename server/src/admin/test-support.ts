@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
 import type { InstitutionRole } from '../identity/roles.ts';
+import { stepUp } from '../auth/step-up/test-support.ts';
 import { bearer, signIn } from '../../test/sign-in.ts';
 import { createTestUser, type TestUser } from '../../test/users.ts';
 
@@ -88,6 +89,27 @@ export function tokenOfLink(link: string): string {
   const match = /\/set-password#token=([A-Za-z0-9_-]+)$/.exec(link);
   assert.ok(match?.[1], `not a set-password link: ${link}`);
   return match[1];
+}
+
+/**
+ * A doctor of a new institution and the password-reset link its administrator issued them over the
+ * real route (after the step-up it needs): the link as it would travel, and may leak.
+ */
+export async function issuedResetLink(
+  app: WardApp,
+  db: Kysely<Schema>,
+): Promise<{ admin: SignedInMember; doctor: TestUser; link: string }> {
+  const admin = await signedInMember(app, db, true, ['institution_admin']);
+  const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
+  await stepUp(app, admin.token, admin.password);
+  const issued = await as(
+    app,
+    admin.token,
+    'POST',
+    `/api/institutions/${admin.institutionId}/admin/users/${doctor.id}/password-reset`,
+  );
+  assert.equal(issued.statusCode, 200, issued.body);
+  return { admin, doctor, link: tokenOfLink(issued.json<{ link: string }>().link) };
 }
 
 /** Every key anywhere in a JSON value, to check a response for fields it must never carry. */

@@ -4,7 +4,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.ts';
 import type { WardApp } from '../http/types.ts';
-import { as, signedInMember as signedInAdmin, tokenOfLink } from '../admin/test-support.ts';
+import { as, issuedResetLink } from '../admin/test-support.ts';
 import {
   answerChallenge,
   awayFromStepBoundary,
@@ -199,23 +199,7 @@ describe('a second-factor challenge', () => {
 });
 
 describe('password reset links', () => {
-  async function issuedLink(): Promise<{
-    admin: Awaited<ReturnType<typeof signedInAdmin>>;
-    doctor: Awaited<ReturnType<typeof createTestUser>>;
-    link: string;
-  }> {
-    const admin = await signedInAdmin(app, db, true, ['institution_admin']);
-    const doctor = await createTestUser(db, { institution: admin.institutionId, roles: ['doctor'] });
-    await stepUp(app, admin.token, admin.password);
-    const issued = await as(
-      app,
-      admin.token,
-      'POST',
-      `${userUrl(admin.institutionId, doctor.id)}/password-reset`,
-    );
-    assert.equal(issued.statusCode, 200, issued.body);
-    return { admin, doctor, link: tokenOfLink(issued.json<{ link: string }>().link) };
-  }
+  const issuedLink = () => issuedResetLink(app, db);
 
   test('lift the lock left by 100 failed re-authentications, which nothing else lifts', async () => {
     const { doctor, link } = await issuedLink();

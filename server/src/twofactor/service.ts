@@ -261,16 +261,7 @@ export class TwoFactorService {
     // million codes until two-factor is off.
     await this.#deps.guard.attempt(userId, async () => {
       await this.#checkPassword(userId, password);
-      const result = await this.#acceptCode(userId, code);
-      if (result !== 'ok') {
-        throw new ApiError(
-          'second_factor_invalid',
-          result === 'code_used'
-            ? 'This code was already used; wait for the next one.'
-            : 'The code is not valid.',
-          { details: { reason: result } },
-        );
-      }
+      await this.requireCurrentCode(userId, code);
     });
     await this.#remove(userId);
   }
@@ -316,13 +307,26 @@ export class TwoFactorService {
   }
 
   /**
+   * A current code from the user's app, asked again inside a session (a step-up, turning two-factor
+   * off): single use like any other; throws the answer a wrong or used code gets.
+   */
+  async requireCurrentCode(userId: string, code: string): Promise<void> {
+    const result = await this.#acceptCode(userId, code);
+    if (result !== 'ok') {
+      throw new ApiError(
+        'second_factor_invalid',
+        result === 'code_used'
+          ? 'This code was already used; wait for the next one.'
+          : 'The code is not valid.',
+        { details: { reason: result } },
+      );
+    }
+  }
+
+  /**
    * Checks a TOTP code against the enabled secret and, atomically, that its time step is newer
    * than the last one accepted: two concurrent submissions of one code cannot both pass.
    */
-  /** A current code from the user's app, for a step-up: single use like any other. */
-  async verifyCurrentCode(userId: string, code: string): Promise<'ok' | 'code_invalid' | 'code_used'> {
-    return this.#acceptCode(userId, code);
-  }
 
   async #acceptCode(userId: string, code: string): Promise<'ok' | 'code_invalid' | 'code_used'> {
     const { db, keyring } = this.#deps;

@@ -48,16 +48,7 @@ export class StepUpService {
             },
           );
         }
-        const result = await this.#deps.twoFactor.verifyCurrentCode(userId, code);
-        if (result !== 'ok') {
-          throw new ApiError(
-            'second_factor_invalid',
-            result === 'code_used'
-              ? 'This code was already used; wait for the next one.'
-              : 'The code is not valid.',
-            { details: { reason: result } },
-          );
-        }
+        await this.#deps.twoFactor.requireCurrentCode(userId, code);
       }
     });
     const row = await this.#deps.db
