@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
-import { AuditLog, auditKeyFrom } from '../../server/src/audit/log.ts';
+import { AuditLog, auditKeyFrom, INSERTED_COLUMNS } from '../../server/src/audit/log.ts';
 import { readInstitutionTrail, type TrailFilter } from '../../server/src/audit/trail-store.ts';
 import { openDatabase } from '../../server/src/db/database.ts';
 import type { Schema } from '../../server/src/db/schema.ts';
@@ -210,27 +210,7 @@ async function insert(owner: pg.Client, rows: Row[], times: string[]): Promise<v
        target_id, patient_id, outcome, ip, user_agent, reason, details, mac, occurred_at)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
        $8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::timestamptz[])`,
-    [
-      ...(
-        [
-          'event_id',
-          'institution_id',
-          'actor_id',
-          'actor_username',
-          'action',
-          'target_type',
-          'target_id',
-          'patient_id',
-          'outcome',
-          'ip',
-          'user_agent',
-          'reason',
-          'details',
-          'mac',
-        ] as const
-      ).map(column),
-      times,
-    ],
+    [...INSERTED_COLUMNS.map(column), times],
   );
 }
 

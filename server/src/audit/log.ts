@@ -145,7 +145,7 @@ function storableJson(value: unknown): unknown {
  * Rows are inserted freely (no lock) and sealed into the hash chain afterwards by the sealer.
  */
 // The columns an audit row is written with, in the order INSERT_EVENTS takes them as arrays.
-const INSERTED_COLUMNS = [
+export const INSERTED_COLUMNS = [
   'event_id',
   'institution_id',
   'actor_id',
