@@ -123,6 +123,7 @@ export async function createServices(
     db,
     sessions,
     throttle,
+    guard: reauthenticationGuard,
     hasSecondFactor: async (userId) => (await twoFactor.status(userId)).enabled,
     secondFactorOwed: async (userId) => {
       const status = await twoFactor.status(userId);

@@ -9,6 +9,7 @@ import { startWard, type RunningWard } from '../../test/harness.ts';
 import { bearer, errorCode, login, signIn } from '../../test/sign-in.ts';
 import { createTestUser, ownerDb, strongPassword, uniqueUsername, type TestUser } from '../../test/users.ts';
 import { SessionService } from '../auth/sessions/service.ts';
+import { ReauthenticationGuard } from '../auth/step-up/guard.ts';
 import { PostgresThrottleStore } from '../auth/throttle/postgres-store.ts';
 import { PasswordService } from './password-service.ts';
 import { issuePasswordToken } from './password-tokens.ts';
@@ -204,7 +205,7 @@ describe('changing the password', () => {
     await signIn(app, { username: user.username, password: user.password });
 
     await sql`UPDATE ward.throttle_counters SET locked_until = now() - interval '1 second'
-              WHERE key = ${`password-change:${user.id}`}`.execute(db);
+              WHERE key = ${`step-up:${user.id}`}`.execute(db);
     assert.equal((await changePassword(token, user.password, newPassword)).statusCode, 200);
     await signIn(app, { username: user.username, password: newPassword });
   });
@@ -236,6 +237,7 @@ describe('changing the password', () => {
       db,
       sessions,
       throttle: new PostgresThrottleStore(db),
+      guard: new ReauthenticationGuard(new PostgresThrottleStore(db)),
       hasSecondFactor: async () => false,
       secondFactorOwed: async () => true,
     });
@@ -341,7 +343,7 @@ describe('password reset links', () => {
     // Rules that say nothing about old passwords are still answered.
     assert.equal(errorCode(await reset(link, 'password')), 'password_rejected');
     await sql`UPDATE ward.throttle_counters SET locked_until = now() - interval '1 second'
-              WHERE key = ${`password-change:${user.id}`}`.execute(db);
+              WHERE key = ${`password-reset-answers:${user.id}`}`.execute(db);
     const newPassword = strongPassword();
     assert.equal((await reset(link, newPassword)).statusCode, 200);
     await signIn(app, { username: user.username, password: newPassword });

@@ -6,7 +6,7 @@ import {
   type PasswordProblem,
 } from '../auth/passwords/index.ts';
 import type { SessionService } from '../auth/sessions/service.ts';
-import { reauthenticationKey } from '../auth/step-up/guard.ts';
+import { reauthenticationKey, type ReauthenticationGuard } from '../auth/step-up/guard.ts';
 import { tooManyAttempts } from '../auth/throttle/refusal.ts';
 import type { ThrottleStore } from '../auth/throttle/store.ts';
 import type { Schema } from '../db/schema.ts';
@@ -19,6 +19,8 @@ export interface PasswordServiceDeps {
   readonly db: Kysely<Schema>;
   readonly sessions: SessionService;
   readonly throttle: ThrottleStore;
+  /** The one throttle on passwords and codes asked again inside a session. */
+  readonly guard: ReauthenticationGuard;
   /** Whether the user has a second factor enrolled (NIST: 8 characters then, 15 without). */
   readonly hasSecondFactor: (userId: string) => Promise<boolean>;
   /**
@@ -43,9 +45,12 @@ function rejected(reasons: readonly NewPasswordProblem[]): ApiError {
   return new ApiError('password_rejected', reasons.map((r) => r.message).join(' '), { details: { reasons } });
 }
 
-/** The throttle key for answers about a user's passwords given to someone already past sign-in. */
-function passwordGuessKey(userId: string): string {
-  return `password-change:${userId}`;
+/**
+ * The throttle key for "used recently" answers to whoever holds a user's reset link: each is an
+ * answer about the user's passwords, so a link holder gets as few as a guesser would.
+ */
+function resetAnswersKey(userId: string): string {
+  return `password-reset-answers:${userId}`;
 }
 
 /**
@@ -170,18 +175,14 @@ export class PasswordService {
     /** Writes the change's audit row in the change's own transaction. */
     record: (trx: Kysely<Schema>) => Promise<void>,
   ): Promise<void> {
-    // Guesses at the current password through a session (a borrowed or unattended one) get the same
-    // backoff as guesses at sign-in, on a counter of their own so that they cannot lock sign-in.
-    const { throttle } = this.#deps;
-    const guessKey = passwordGuessKey(userId);
-    // Counted before it is checked, so that parallel guesses cannot all slip past the lock.
-    const claim = await throttle.claimAttempt(guessKey);
-    if (!claim.allowed) throw tooManyAttempts('password attempts', claim.lockedUntil);
-    const user = await findUserById(this.#deps.db, userId);
-    if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw new ApiError('invalid_credentials', 'The current password is not correct.');
-    }
-    await throttle.reset(guessKey);
+    // Guesses at the current password through a session (a borrowed or unattended one) count with
+    // the step-up's and two-factor's: one backoff for every password or code asked again.
+    await this.#deps.guard.attempt(userId, async () => {
+      const user = await findUserById(this.#deps.db, userId);
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
+        throw new ApiError('invalid_credentials', 'The current password is not correct.');
+      }
+    });
     await this.validate(userId, newPassword);
     const owed = (await this.#deps.secondFactorOwed?.(userId)) ?? false;
     await this.#deps.db.transaction().execute(async (trx) => {
@@ -213,7 +214,7 @@ export class PasswordService {
     await this.checkPolicy(userId, newPassword);
     // "Used recently" is an answer about the current and earlier passwords, and a refused password
     // leaves the link usable: its holder gets as few such answers as a guesser at the current one.
-    const guessKey = passwordGuessKey(userId);
+    const guessKey = resetAnswersKey(userId);
     const claim = await this.#deps.throttle.claimAttempt(guessKey);
     if (!claim.allowed) throw tooManyAttempts('password attempts', claim.lockedUntil);
     await this.validate(userId, newPassword);

@@ -142,6 +142,24 @@ describe('turning two-factor off with a stolen session', () => {
   });
 });
 
+describe('guesses at the password through a stolen session', () => {
+  test('share one backoff whichever route asks: changing the password, then the step-up', async () => {
+    const user = await createTestUser(db, { institution: true });
+    const { token } = await signIn(app, user);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await app.inject({
+        method: 'POST',
+        url: '/api/me/password',
+        headers: bearer(token),
+        payload: { currentPassword: `guess ${i}`, newPassword: strongPassword() },
+      });
+      assert.equal(errorCode(wrong), 'invalid_credentials');
+    }
+    // The sixth guess, at another route that asks for the password, waits like the first five's next.
+    assert.equal(errorCode(await reauthenticate(app, token, user.password)), 'too_many_requests');
+  });
+});
+
 describe('a pending enrolment', () => {
   test('cannot be confirmed by guessing codes: the thief would get the recovery codes', async () => {
     // The user has scanned the QR code and not yet typed the code. A thief holding their session, who
